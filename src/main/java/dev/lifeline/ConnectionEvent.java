@@ -1,0 +1,127 @@
+package dev.lifeline;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.OptionalInt;
+
+/**
+ * What happened to a supervised connection, stamped with the supervisor's scheduler time (so on
+ * virtual time the stamps are virtual too).
+ *
+ * <p>An outage reads: {@link PeerDead} (if the watchdog found it), {@link Disconnected}, {@link
+ * ReconnectScheduled}, {@link Connecting}, then either {@link Connected} or another {@link
+ * Disconnected}; after too many failures {@link Exhausted}; and, once supervision ends for any
+ * reason, {@link Closed} last.
+ *
+ * <p>{@code attempt} numbers count within one outage: 0 is a session's first connection, 1 to N are
+ * the reconnect attempts of the current outage (C5, C6).
+ *
+ * @since 0.1.0
+ */
+public sealed interface ConnectionEvent
+    permits ConnectionEvent.Connecting,
+        ConnectionEvent.Connected,
+        ConnectionEvent.HeartbeatSent,
+        ConnectionEvent.HeartbeatAnswered,
+        ConnectionEvent.PeerDead,
+        ConnectionEvent.Disconnected,
+        ConnectionEvent.ReconnectScheduled,
+        ConnectionEvent.Exhausted,
+        ConnectionEvent.Closed {
+
+  /** When the event happened, by the supervisor's scheduler. */
+  Instant time();
+
+  /**
+   * A connection attempt starts.
+   *
+   * @since 0.1.0
+   */
+  record Connecting(Instant time, int attempt) implements ConnectionEvent {}
+
+  /**
+   * The transport established the connection (the handshake completed); buffered frames start to
+   * flow.
+   *
+   * @since 0.1.0
+   */
+  record Connected(Instant time, int attempt) implements ConnectionEvent {}
+
+  /**
+   * A heartbeat was handed to the connection after a quiet interval (C2).
+   *
+   * @param sequence the heartbeat's number on this connection, from 1
+   * @since 0.1.0
+   */
+  record HeartbeatSent(Instant time, long sequence) implements ConnectionEvent {}
+
+  /**
+   * The dialect's answer to a heartbeat arrived (C8).
+   *
+   * @param sequence the answered heartbeat's number on this connection
+   * @param roundTrip from sending the heartbeat to receiving the answer
+   * @since 0.1.0
+   */
+  record HeartbeatAnswered(Instant time, long sequence, Duration roundTrip)
+      implements ConnectionEvent {}
+
+  /**
+   * Nothing arrived within the heartbeat timeout after a heartbeat: the connection is closed and a
+   * reconnect follows (C3).
+   *
+   * @param sequence the unanswered heartbeat's number
+   * @param silence how long the peer has been silent, from its last frame (or from the connection's
+   *     start) to now
+   * @since 0.1.0
+   */
+  record PeerDead(Instant time, long sequence, Duration silence) implements ConnectionEvent {}
+
+  /**
+   * A connection attempt or an established connection ended.
+   *
+   * @param attempt the attempt that ended
+   * @param cause why; a {@link ConnectionClosedException} when the peer closed it
+   * @param unconfirmedFrames application frames written to this connection after the last frame
+   *     that arrived from the peer: these may have been lost with the connection, since only the
+   *     peer's own acknowledgement could confirm them (C9)
+   * @since 0.1.0
+   */
+  record Disconnected(Instant time, int attempt, Throwable cause, long unconfirmedFrames)
+      implements ConnectionEvent {
+
+    /** The close status when the peer closed the connection, or empty. */
+    public OptionalInt closeCode() {
+      return cause instanceof ConnectionClosedException closed
+          ? OptionalInt.of(closed.code())
+          : OptionalInt.empty();
+    }
+  }
+
+  /**
+   * A reconnect attempt will start after {@code delay} (C4).
+   *
+   * @param attempt the coming attempt's number in this outage, from 1
+   * @param delay how long until it starts
+   * @since 0.1.0
+   */
+  record ReconnectScheduled(Instant time, int attempt, Duration delay) implements ConnectionEvent {}
+
+  /**
+   * The retry policy gave up: the inbound stream ends with a {@link ReconnectsExhaustedException}
+   * right after this event (C6).
+   *
+   * @param attempts the reconnect attempts made in this outage
+   * @param cause the last attempt's failure
+   * @since 0.1.0
+   */
+  record Exhausted(Instant time, int attempts, Throwable cause) implements ConnectionEvent {}
+
+  /**
+   * Supervision ended; no event follows.
+   *
+   * @param cause the error the inbound stream ended with, or {@code null} when it completed or was
+   *     cancelled
+   * @since 0.1.0
+   */
+  record Closed(Instant time, Throwable cause) implements ConnectionEvent {}
+}

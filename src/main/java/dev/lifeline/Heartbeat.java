@@ -1,0 +1,184 @@
+package dev.lifeline;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.LongFunction;
+import java.util.function.Predicate;
+
+/**
+ * How a connection proves the peer is alive: after {@link #interval()} without any inbound frame a
+ * heartbeat is sent, and the peer is declared dead when nothing at all arrives within {@link
+ * #timeout()} after it (timing contract C2, C3).
+ *
+ * <p>A heartbeat is immutable; {@link #interval(Duration)} and {@link #timeout(Duration)} return
+ * copies. Three dialects exist:
+ *
+ * <ul>
+ *   <li>{@link #ping()}: RFC 6455 ping and pong control frames. Every compliant server answers a
+ *       ping, so this is the default.
+ *   <li>{@link #text(String, String)}: application text frames, such as the seed's {@code
+ *       "heart_beat"} answered by {@code "ok"}, for servers that answer in their own protocol.
+ *   <li>{@link #custom(LongFunction, Predicate)}: any ping factory and pong predicate.
+ * </ul>
+ *
+ * <p>Any inbound frame proves life, not only the answer, so a busy connection never needs a
+ * heartbeat. Frames that the dialect recognises as answers never reach the application (C8).
+ *
+ * @since 0.1.0
+ */
+public final class Heartbeat {
+
+  /** The default quiet interval before a heartbeat: 60 seconds, the seed's. */
+  public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(60);
+
+  /** The default time allowed for the peer to answer a heartbeat: 5 seconds, the seed's. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
+  private static final Heartbeat PING =
+      new Heartbeat(
+          "ping",
+          Heartbeat::rfcPing,
+          frame -> frame instanceof Frame.Pong,
+          DEFAULT_INTERVAL,
+          DEFAULT_TIMEOUT);
+
+  private final String dialect;
+  private final LongFunction<Frame> pingFactory;
+  private final Predicate<Frame> pongPredicate;
+  private final Duration interval;
+  private final Duration timeout;
+
+  private Heartbeat(
+      String dialect,
+      LongFunction<Frame> pingFactory,
+      Predicate<Frame> pongPredicate,
+      Duration interval,
+      Duration timeout) {
+    this.dialect = dialect;
+    this.pingFactory = pingFactory;
+    this.pongPredicate = pongPredicate;
+    this.interval = interval;
+    this.timeout = timeout;
+  }
+
+  /**
+   * RFC 6455 ping/pong: the heartbeat is a ping control frame whose 8-byte payload is the
+   * heartbeat's sequence number, and any pong frame answers it. Interval 60 s, timeout 5 s.
+   *
+   * @since 0.1.0
+   */
+  public static Heartbeat ping() {
+    return PING;
+  }
+
+  /**
+   * An application text dialect: the heartbeat is the text frame {@code ping}, and a text frame
+   * equal to {@code pong} answers it. {@code Heartbeat.text("heart_beat", "ok")} is the seed's.
+   * Interval 60 s, timeout 5 s.
+   *
+   * @since 0.1.0
+   */
+  public static Heartbeat text(String ping, String pong) {
+    Objects.requireNonNull(ping, "ping");
+    Objects.requireNonNull(pong, "pong");
+    Frame.Text pingFrame = Frame.text(ping);
+    return new Heartbeat(
+        "text(" + ping + " -> " + pong + ")",
+        sequence -> pingFrame,
+        frame -> frame instanceof Frame.Text text && text.text().equals(pong),
+        DEFAULT_INTERVAL,
+        DEFAULT_TIMEOUT);
+  }
+
+  /**
+   * Any dialect: {@code pingFactory} makes the heartbeat for a sequence number (1, 2, …), and
+   * {@code isPong} recognises an answer. Frames recognised as answers never reach the application.
+   * Interval 60 s, timeout 5 s.
+   *
+   * @since 0.1.0
+   */
+  public static Heartbeat custom(LongFunction<Frame> pingFactory, Predicate<Frame> isPong) {
+    Objects.requireNonNull(pingFactory, "pingFactory");
+    Objects.requireNonNull(isPong, "isPong");
+    return new Heartbeat("custom", pingFactory, isPong, DEFAULT_INTERVAL, DEFAULT_TIMEOUT);
+  }
+
+  /**
+   * A copy with the quiet interval after which a heartbeat is sent (C2). Defaults to 60 s.
+   *
+   * @throws IllegalArgumentException if {@code interval} is not positive
+   * @since 0.1.0
+   */
+  public Heartbeat interval(Duration interval) {
+    return new Heartbeat(
+        dialect, pingFactory, pongPredicate, positive(interval, "interval"), timeout);
+  }
+
+  /**
+   * A copy with the time the peer has to send any frame after a heartbeat before it is declared
+   * dead (C3). Defaults to 5 s.
+   *
+   * @throws IllegalArgumentException if {@code timeout} is not positive
+   * @since 0.1.0
+   */
+  public Heartbeat timeout(Duration timeout) {
+    return new Heartbeat(
+        dialect, pingFactory, pongPredicate, interval, positive(timeout, "timeout"));
+  }
+
+  /**
+   * The quiet interval after which a heartbeat is sent.
+   *
+   * @since 0.1.0
+   */
+  public Duration interval() {
+    return interval;
+  }
+
+  /**
+   * The time the peer has to answer a heartbeat.
+   *
+   * @since 0.1.0
+   */
+  public Duration timeout() {
+    return timeout;
+  }
+
+  /**
+   * The heartbeat frame with sequence number {@code sequence} (1 for a connection's first).
+   *
+   * @since 0.1.0
+   */
+  public Frame newPing(long sequence) {
+    return pingFactory.apply(sequence);
+  }
+
+  /**
+   * Whether {@code frame} is an answer to a heartbeat, and so heartbeat traffic that the
+   * application never sees (C8). Ping and pong control frames are always heartbeat traffic,
+   * whatever the dialect.
+   *
+   * @since 0.1.0
+   */
+  public boolean isPong(Frame frame) {
+    return pongPredicate.test(frame);
+  }
+
+  @Override
+  public String toString() {
+    return "Heartbeat[" + dialect + ", interval=" + interval + ", timeout=" + timeout + "]";
+  }
+
+  private static Frame rfcPing(long sequence) {
+    return Frame.ping(ByteBuffer.allocate(Long.BYTES).putLong(0, sequence));
+  }
+
+  private static Duration positive(Duration value, String name) {
+    Objects.requireNonNull(value, name);
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException("heartbeat " + name + " must be positive, was " + value);
+    }
+    return value;
+  }
+}

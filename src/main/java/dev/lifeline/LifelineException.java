@@ -1,0 +1,20 @@
+package dev.lifeline;
+
+/**
+ * The base of every exception Lifeline raises itself.
+ *
+ * @since 0.1.0
+ */
+public class LifelineException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** An exception with a message that says what happened and what to do. */
+  public LifelineException(String message) {
+    super(message);
+  }
+
+  /** An exception with a message and the failure behind it. */
+  public LifelineException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,241 @@
+package dev.lifeline;
+
+import java.net.URISyntaxException;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Predicate;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
+
+/**
+ * How to supervise connections made by one {@link Transport}: the heartbeat, the reconnect policy,
+ * which failures are worth a reconnect, the scheduler for every timer, and the outbound buffer's
+ * size.
+ *
+ * <p>A supervisor is immutable and thread-safe: every setter returns a copy, so one supervisor can
+ * be shared and specialised freely. {@link #connection()} makes a new {@link SupervisedConnection}
+ * from it; nothing touches the network until that connection's {@link
+ * SupervisedConnection#inbound()} is subscribed (C1).
+ *
+ * <pre>{@code
+ * SupervisedConnection ws = Supervisor.create(transport)
+ *     .heartbeat(Heartbeat.text("heart_beat", "ok").interval(Duration.ofSeconds(30)))
+ *     .connection();
+ * ws.events().subscribe(event -> log.info("{}", event));
+ * ws.inbound().subscribe(frame -> handle(frame));
+ * ws.send(Frame.text("hello")).subscribe();
+ * }</pre>
+ *
+ * @since 0.1.0
+ */
+public final class Supervisor {
+
+  /** The default outbound buffer capacity: 1024 frames wait for a connection at most. */
+  public static final int DEFAULT_OUTBOUND_BUFFER_CAPACITY = 1024;
+
+  /** The seed's reconnect policy: 5 attempts per outage, 5 seconds apart. */
+  public static final Retry DEFAULT_RETRY = Retry.fixedDelay(5, Duration.ofSeconds(5));
+
+  private static final Set<Integer> FATAL_CLOSE_CODES = Set.of(1002, 1003, 1007, 1008, 1009, 1010);
+
+  /**
+   * The default test for whether a failure is worth a reconnect (C4, C7). Not retryable, so
+   * supervision ends at once: a {@link HandshakeException} with a 4xx status other than 408 or 429
+   * (and any other status below 500 but 101); a {@link ConnectionClosedException} with code 1002,
+   * 1003, 1007, 1008, 1009 or 1010; an invalid URI ({@link URISyntaxException} or {@link
+   * IllegalArgumentException}); a rejected TLS certificate ({@link CertificateException}, {@link
+   * CertPathValidatorException}, {@link CertPathBuilderException} or {@link
+   * SSLPeerUnverifiedException} anywhere in the cause chain). Every other failure is retryable:
+   * peer dead, I/O errors, refused connections, timeouts, 5xx, 408, 429, and all other close codes.
+   *
+   * @since 0.1.0
+   */
+  public static final Predicate<Throwable> DEFAULT_RETRYABLE = Supervisor::retryableByDefault;
+
+  private final Transport transport;
+  private final Heartbeat heartbeat;
+  private final Retry retry;
+  private final Predicate<Throwable> retryable;
+  private final Scheduler scheduler;
+  private final int outboundBufferCapacity;
+
+  private Supervisor(
+      Transport transport,
+      Heartbeat heartbeat,
+      Retry retry,
+      Predicate<Throwable> retryable,
+      Scheduler scheduler,
+      int outboundBufferCapacity) {
+    this.transport = transport;
+    this.heartbeat = heartbeat;
+    this.retry = retry;
+    this.retryable = retryable;
+    this.scheduler = scheduler;
+    this.outboundBufferCapacity = outboundBufferCapacity;
+  }
+
+  /**
+   * A supervisor for {@code transport} with the seed's defaults: RFC ping heartbeat every 60 s of
+   * silence, dead after 5 s without an answer, 5 reconnects 5 s apart per outage, timers on {@link
+   * Schedulers#parallel()}, 1024 frames of outbound buffer.
+   *
+   * @since 0.1.0
+   */
+  public static Supervisor create(Transport transport) {
+    return new Supervisor(
+        Objects.requireNonNull(transport, "transport"),
+        Heartbeat.ping(),
+        DEFAULT_RETRY,
+        DEFAULT_RETRYABLE,
+        Schedulers.parallel(),
+        DEFAULT_OUTBOUND_BUFFER_CAPACITY);
+  }
+
+  /**
+   * A copy with {@code heartbeat}. Defaults to {@link Heartbeat#ping()}: RFC 6455 ping/pong,
+   * interval 60 s, timeout 5 s.
+   *
+   * @since 0.1.0
+   */
+  public Supervisor heartbeat(Heartbeat heartbeat) {
+    return new Supervisor(
+        transport,
+        Objects.requireNonNull(heartbeat, "heartbeat"),
+        retry,
+        retryable,
+        scheduler,
+        outboundBufferCapacity);
+  }
+
+  /**
+   * A copy with the reconnect policy {@code retry}, applied per outage: its attempt count starts
+   * again once a connection proves alive by delivering a frame (C5), and failures that {@link
+   * #retryable(Predicate)} rejects never reach it (C7). When it gives up, the inbound stream ends
+   * with {@link ReconnectsExhaustedException}. A {@link reactor.util.retry.RetryBackoffSpec} (what
+   * {@code Retry.fixedDelay} and {@code Retry.backoff} return) runs its delays on this supervisor's
+   * {@linkplain #scheduler(Scheduler) scheduler}. Defaults to {@link #DEFAULT_RETRY}, {@code
+   * Retry.fixedDelay(5, Duration.ofSeconds(5))}.
+   *
+   * @since 0.1.0
+   */
+  public Supervisor retry(Retry retry) {
+    return new Supervisor(
+        transport,
+        heartbeat,
+        Objects.requireNonNull(retry, "retry"),
+        retryable,
+        scheduler,
+        outboundBufferCapacity);
+  }
+
+  /**
+   * A copy that asks {@code retryable} whether a failure is worth a reconnect; a failure it rejects
+   * ends supervision at once with that failure. Defaults to {@link #DEFAULT_RETRYABLE}; to extend
+   * it, compose: {@code Supervisor.DEFAULT_RETRYABLE.and(e -> …)}.
+   *
+   * @since 0.1.0
+   */
+  public Supervisor retryable(Predicate<Throwable> retryable) {
+    return new Supervisor(
+        transport,
+        heartbeat,
+        retry,
+        Objects.requireNonNull(retryable, "retryable"),
+        scheduler,
+        outboundBufferCapacity);
+  }
+
+  /**
+   * A copy that runs every timer (heartbeat, liveness, reconnect delay) and reads every time stamp
+   * on {@code scheduler}; pass a {@code VirtualTimeScheduler} to test on virtual time. Defaults to
+   * {@link Schedulers#parallel()}. The supervisor never disposes it.
+   *
+   * @since 0.1.0
+   */
+  public Supervisor scheduler(Scheduler scheduler) {
+    return new Supervisor(
+        transport,
+        heartbeat,
+        retry,
+        retryable,
+        Objects.requireNonNull(scheduler, "scheduler"),
+        outboundBufferCapacity);
+  }
+
+  /**
+   * A copy whose outbound buffer holds at most {@code capacity} frames waiting for a connection; a
+   * send beyond that fails with {@link OutboundBufferFullException} (C9). Defaults to {@value
+   * #DEFAULT_OUTBOUND_BUFFER_CAPACITY}.
+   *
+   * @throws IllegalArgumentException if {@code capacity} is below 1
+   * @since 0.1.0
+   */
+  public Supervisor outboundBufferCapacity(int capacity) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException(
+          "outbound buffer capacity must be at least 1 frame, was " + capacity);
+    }
+    return new Supervisor(transport, heartbeat, retry, retryable, scheduler, capacity);
+  }
+
+  /** The heartbeat. @since 0.1.0 */
+  public Heartbeat heartbeat() {
+    return heartbeat;
+  }
+
+  /** The reconnect policy. @since 0.1.0 */
+  public Retry retry() {
+    return retry;
+  }
+
+  /** The scheduler for every timer. @since 0.1.0 */
+  public Scheduler scheduler() {
+    return scheduler;
+  }
+
+  /** The outbound buffer capacity, in frames. @since 0.1.0 */
+  public int outboundBufferCapacity() {
+    return outboundBufferCapacity;
+  }
+
+  /**
+   * A new supervised connection with this configuration. Nothing happens until its {@link
+   * SupervisedConnection#inbound()} is subscribed.
+   *
+   * @since 0.1.0
+   */
+  public SupervisedConnection connection() {
+    return new SupervisedConnection(
+        transport, heartbeat, retry, retryable, scheduler, outboundBufferCapacity);
+  }
+
+  private static boolean retryableByDefault(Throwable failure) {
+    if (failure instanceof HandshakeException handshake) {
+      int status = handshake.status();
+      return status >= 500 || status == 408 || status == 429;
+    }
+    if (failure instanceof ConnectionClosedException closed) {
+      return !FATAL_CLOSE_CODES.contains(closed.code());
+    }
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof URISyntaxException
+          || t instanceof IllegalArgumentException
+          || t instanceof CertificateException
+          || t instanceof CertPathValidatorException
+          || t instanceof CertPathBuilderException
+          || t instanceof SSLPeerUnverifiedException) {
+        return false;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return true;
+  }
+}

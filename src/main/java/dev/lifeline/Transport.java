@@ -1,0 +1,61 @@
+package dev.lifeline;
+
+import org.reactivestreams.Publisher;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * A way to open one physical frame connection; the supervisor's only view of the network. The
+ * Reactor Netty WebSocket client is one transport, {@link dev.lifeline.testing.InMemoryTransport}
+ * another.
+ *
+ * <p>Implementations must be thread-safe and keep no state between connections that the supervisor
+ * relies on: every reconnect calls {@link #connect(Publisher)} again.
+ *
+ * @since 0.1.0
+ */
+@FunctionalInterface
+public interface Transport {
+
+  /**
+   * Opens one connection per subscription to the returned {@code Mono}, which emits the connection
+   * once its handshake completed, or errors if it failed (refused, handshake status, timeout).
+   * Cancelling the subscription before then abandons the attempt and releases everything it held.
+   *
+   * <p>Once connected, the transport subscribes to {@code outbound} and writes what it emits, in
+   * order, requesting more as it can write. {@code outbound} never completes: the supervisor ends a
+   * connection through {@link Connection#close(Frame.Close)} or {@link Connection#dispose()}.
+   *
+   * @param outbound the frames to write on this connection, heartbeats included
+   * @since 0.1.0
+   */
+  Mono<Connection> connect(Publisher<Frame> outbound);
+
+  /**
+   * One established connection.
+   *
+   * @since 0.1.0
+   */
+  interface Connection extends Disposable {
+
+    /**
+     * The frames the peer sent, each converted to a {@link Frame} with the transport's buffers
+     * released; subscribed to at most once. Ping, pong and close frames are included. When the peer
+     * closes the connection this emits the peer's {@link Frame.Close} if there was one and
+     * completes; it errors on an I/O failure. After {@link #dispose()} or {@link
+     * #close(Frame.Close)} it must terminate promptly.
+     */
+    Flux<Frame> inbound();
+
+    /**
+     * Sends {@code frame} as the connection's last frame and closes it, completing once the
+     * connection is closed. Idempotent.
+     */
+    Mono<Void> close(Frame.Close frame);
+
+    /** Closes the connection at once, without a close frame: the peer is presumed dead. */
+    @Override
+    void dispose();
+  }
+}
