@@ -1,0 +1,65 @@
+package dev.lifeline.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lifeline.Heartbeat;
+import dev.lifeline.Supervisor;
+import dev.lifeline.netty.WebSocketTransport;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import reactor.util.retry.Retry;
+
+/** The chaos matrix's short timings and small helpers; every row runs on real loopback sockets. */
+final class Chaos {
+
+  /** Heartbeat interval. */
+  static final Duration I = Duration.ofMillis(300);
+
+  /** Heartbeat timeout. */
+  static final Duration T = Duration.ofMillis(200);
+
+  /** Delay between reconnect attempts. */
+  static final Duration D = Duration.ofMillis(200);
+
+  /** How long a test waits for an outcome before it fails; generous for a loaded 2-core box. */
+  static final Duration PATIENCE = Duration.ofSeconds(20);
+
+  /** Slack allowed past a deadline before a detection counts as late, on a loaded machine. */
+  static final Duration SLACK = Duration.ofMillis(1500);
+
+  private Chaos() {}
+
+  static Heartbeat heartbeat() {
+    return Heartbeat.ping().interval(I).timeout(T);
+  }
+
+  /** A client of {@code uri} with I, T, D and {@code retries} reconnects per outage. */
+  static Supervisor supervisor(URI uri, int retries) {
+    return Supervisor.create(
+            WebSocketTransport.create(uri)
+                .connectTimeout(Duration.ofSeconds(2))
+                .handshakeTimeout(Duration.ofSeconds(2)))
+        .heartbeat(heartbeat())
+        .retry(Retry.fixedDelay(retries, D));
+  }
+
+  /** Prints one row's measured figure, so the build log carries the matrix's numbers. */
+  static void report(String row, String figure) {
+    System.out.println("CHAOS | " + row + " | " + figure);
+  }
+
+  static void await(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime() - deadline).as("waited " + PATIENCE + " for " + what).isNegative();
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+    }
+  }
+
+  static long millisSince(long nanoTime) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanoTime);
+  }
+}
