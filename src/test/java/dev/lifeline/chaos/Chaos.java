@@ -54,7 +54,9 @@ final class Chaos {
   static void await(String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + PATIENCE.toNanos();
     while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime() - deadline).as("waited " + PATIENCE + " for " + what).isNegative();
+      assertThat(System.nanoTime() - deadline)
+          .as("waited " + PATIENCE + " for " + what)
+          .isNegative();
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
   }

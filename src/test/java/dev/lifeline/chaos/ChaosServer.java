@@ -5,13 +5,17 @@ import dev.lifeline.netty.ServerConnection;
 import dev.lifeline.netty.ServerSupervisor;
 import dev.lifeline.testing.FaultProxy;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -35,7 +39,8 @@ import reactor.netty.http.websocket.WebsocketOutbound;
  *   <li>{@code /flap} accepts the upgrade and closes at once with 1000;
  *   <li>{@code /close} closes with the status code the client sends as text;
  *   <li>{@code /big} sends one binary frame of 2000 bytes;
- *   <li>{@code /bulk} answers the text {@code bulk} with 20 binary frames of 8 KiB, then {@code ok};
+ *   <li>{@code /bulk} answers the text {@code bulk} with 20 binary frames of 8 KiB, then {@code
+ *       ok};
  *   <li>{@code /bad-utf8} sends a text frame whose payload is not UTF-8;
  *   <li>{@code /error} answers the upgrade request with HTTP 500.
  * </ul>
@@ -49,6 +54,7 @@ final class ChaosServer implements AutoCloseable {
   private final List<String> recorded = new ArrayList<>();
   private final AtomicInteger upgrades = new AtomicInteger();
   private final int port;
+  private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private volatile DisposableServer server;
 
   private ChaosServer() {
@@ -95,6 +101,8 @@ final class ChaosServer implements AutoCloseable {
 
   /** Stops the server: its port refuses connections and its open connections are closed. */
   void stop() {
+    // as a dying process: every open connection is closed at once (FIN), then the port
+    channels.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
     server.disposeNow(Duration.ofSeconds(10));
   }
 
@@ -109,7 +117,12 @@ final class ChaosServer implements AutoCloseable {
   }
 
   private DisposableServer bind(int port) {
-    return HttpServer.create().host("127.0.0.1").port(port).route(this::routes).bindNow();
+    return HttpServer.create()
+        .host("127.0.0.1")
+        .port(port)
+        .channelGroup(channels)
+        .route(this::routes)
+        .bindNow();
   }
 
   private void routes(HttpServerRoutes routes) {
@@ -120,11 +133,7 @@ final class ChaosServer implements AutoCloseable {
             app(
                 c ->
                     c.send(Mono.just(Frame.text("hello")))
-                        .then(
-                            c.inbound()
-                                .ofType(Frame.Text.class)
-                                .doOnNext(this::record)
-                                .then())))
+                        .then(c.inbound().ofType(Frame.Text.class).doOnNext(this::record).then())))
         .ws("/flap", app(c -> c.close(1000, "flapping")))
         .ws(
             "/close",
@@ -137,9 +146,7 @@ final class ChaosServer implements AutoCloseable {
                         .then()))
         .ws(
             "/big",
-            app(
-                c ->
-                    c.send(Mono.just(Frame.binary(new byte[2000]))).then(c.inbound().then())))
+            app(c -> c.send(Mono.just(Frame.binary(new byte[2000]))).then(c.inbound().then())))
         .ws(
             "/bulk",
             app(
@@ -158,7 +165,8 @@ final class ChaosServer implements AutoCloseable {
             (in, out) -> {
               upgrades.incrementAndGet();
               byte[] notUtf8 = {(byte) 0xC3, (byte) 0x28};
-              return out.sendObject(Mono.just(new TextWebSocketFrame(Unpooled.wrappedBuffer(notUtf8))))
+              return out.sendObject(
+                      Mono.just(new TextWebSocketFrame(Unpooled.wrappedBuffer(notUtf8))))
                   .then(in.receive().then());
             })
         .get(
@@ -167,7 +175,8 @@ final class ChaosServer implements AutoCloseable {
                 response.status(HttpResponseStatus.INTERNAL_SERVER_ERROR).send());
   }
 
-  private BiFunction<WebsocketInbound, WebsocketOutbound, Publisher<Void>> app(Function<ServerConnection, Publisher<Void>> application) {
+  private BiFunction<WebsocketInbound, WebsocketOutbound, Publisher<Void>> app(
+      Function<ServerConnection, Publisher<Void>> application) {
     return supervisor.handler(
         connection -> {
           upgrades.incrementAndGet();

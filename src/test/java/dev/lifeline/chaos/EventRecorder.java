@@ -63,7 +63,9 @@ final class EventRecorder implements AutoCloseable {
 
   /** Waits until {@code count} events of {@code type} were seen; returns the last of them. */
   <E extends ConnectionEvent> E await(Class<E> type, int count) {
-    Chaos.await(count + " " + type.getSimpleName() + " events, seen: " + seen(), () -> count(type) >= count);
+    Chaos.await(
+        count + " " + type.getSimpleName() + " events, seen: " + seen(),
+        () -> count(type) >= count);
     return all(type).get(count - 1);
   }
 

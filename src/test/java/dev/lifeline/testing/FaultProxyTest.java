@@ -24,10 +24,8 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Each mode of the proxy, proven by what plain sockets on both ends observe. */
-@ExtendWith(NoNettyLeaks.class)
 class FaultProxyTest {
 
   private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
