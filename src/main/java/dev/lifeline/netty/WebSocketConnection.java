@@ -3,11 +3,17 @@ package dev.lifeline.netty;
 import dev.lifeline.Frame;
 import dev.lifeline.ProtocolViolationException;
 import dev.lifeline.Transport;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -30,6 +36,7 @@ final class WebSocketConnection implements Transport.Connection {
 
   private static final int NO_STATUS = 1005;
   private static final int ABNORMAL_CLOSURE = 1006;
+  private static final int INVALID_PAYLOAD = 1007;
   private static final int MESSAGE_TOO_BIG = 1009;
 
   private final URI uri;
@@ -53,6 +60,21 @@ final class WebSocketConnection implements Transport.Connection {
     // before any frame is read: fragments of one message arrive as one frame
     in.aggregateFrames(maxFramePayloadLength);
     in.receiveCloseStatus().subscribe(status -> closeStatus = status, e -> {});
+    // Netty's decoder answers a protocol violation (an oversized frame, say) with a close frame
+    // and then reports it; by then Reactor Netty has ended the inbound frames and drops the
+    // report, so it is caught here and the inbound stream ends with it instead of looking like
+    // an abnormal closure that deserves a reconnect.
+    connection.addHandlerFirst(
+        "lifeline.protocolViolation",
+        new ChannelInboundHandlerAdapter() {
+          @Override
+          public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof CorruptedWebSocketFrameException && failure == null) {
+              failure = cause;
+            }
+            ctx.fireExceptionCaught(cause);
+          }
+        });
   }
 
   @Override
@@ -62,12 +84,17 @@ final class WebSocketConnection implements Transport.Connection {
             (received, sink) -> {
               // runs inside Reactor Netty's onNext: the buffer is copied out here and released
               // by Reactor Netty as soon as this returns
+              if (received instanceof TextWebSocketFrame
+                  && !ByteBufUtil.isText(received.content(), StandardCharsets.UTF_8)) {
+                sink.error(invalidUtf8());
+                return;
+              }
               Frame frame = NettyFrames.toFrame(received);
               if (frame != null) {
                 sink.next(frame);
               }
             })
-        .concatWith(Mono.defer(this::end))
+        .concatWith(Mono.defer(this::endAfterThisTask))
         .onErrorMap(this::translate);
   }
 
@@ -103,6 +130,22 @@ final class WebSocketConnection implements Transport.Connection {
   @Override
   public String toString() {
     return "WebSocketConnection[" + uri + ", " + connection.channel() + "]";
+  }
+
+  /**
+   * {@link #end()}, one event-loop task later: Netty's decoder closes the channel on a protocol
+   * violation before it reports the violation, in the same task, so only then is the report in.
+   */
+  private Mono<Frame> endAfterThisTask() {
+    return Mono.<Mono<Frame>>create(
+            sink -> {
+              try {
+                connection.channel().eventLoop().execute(() -> sink.success(end()));
+              } catch (RejectedExecutionException shutDown) {
+                sink.success(end());
+              }
+            })
+        .flatMap(end -> end);
   }
 
   private Mono<Frame> end() {
@@ -150,6 +193,24 @@ final class WebSocketConnection implements Transport.Connection {
       return tooBig("a message joined from fragments", error);
     }
     return error;
+  }
+
+  /** RFC 6455 section 8.1: a text frame that is not UTF-8 fails the connection with 1007. */
+  private ProtocolViolationException invalidUtf8() {
+    closedHere = true;
+    // after this read: closing now would complete the inbound frames before the error is out
+    connection
+        .channel()
+        .eventLoop()
+        .execute(
+            () -> out.sendClose(INVALID_PAYLOAD, "invalid UTF-8").subscribe(null, e -> dispose()));
+    return new ProtocolViolationException(
+        INVALID_PAYLOAD,
+        "the peer at "
+            + uri
+            + " sent a text frame that is not valid UTF-8; closed the connection with status 1007"
+            + " (invalid payload data)",
+        null);
   }
 
   private ProtocolViolationException tooBig(String what, Throwable cause) {
