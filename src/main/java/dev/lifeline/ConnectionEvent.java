@@ -81,9 +81,10 @@ public sealed interface ConnectionEvent
    *
    * @param attempt the attempt that ended
    * @param cause why; a {@link ConnectionClosedException} when the peer closed it
-   * @param unconfirmedFrames application frames written to this connection after the last frame
-   *     that arrived from the peer: these may have been lost with the connection, since only the
-   *     peer's own acknowledgement could confirm them (C9)
+   * @param unconfirmedFrames application frames written to this connection and not confirmed by an
+   *     answered heartbeat sent after them: these may have been lost with the connection; every
+   *     other frame written to it reached the peer, since the answer to a later heartbeat came back
+   *     behind it (C9)
    * @since 0.1.0
    */
   record Disconnected(Instant time, int attempt, Throwable cause, long unconfirmedFrames)

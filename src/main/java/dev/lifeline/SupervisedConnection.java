@@ -126,7 +126,7 @@ public final class SupervisedConnection implements Disposable {
    * before the frame left. Cancelling withdraws a frame that has not left yet.
    *
    * <p>A frame handed to a connection that then dies may be lost with it; the {@link
-   * ConnectionEvent.Disconnected} event counts those written after the peer's last frame.
+   * ConnectionEvent.Disconnected} event counts those no answered heartbeat confirmed.
    *
    * @throws IllegalArgumentException (from the {@code Mono}) for a {@link Frame.Close}: use {@link
    *     #close()}

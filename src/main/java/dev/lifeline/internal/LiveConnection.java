@@ -74,7 +74,11 @@ public final class LiveConnection extends Flux<Frame>
   @SuppressWarnings("unused") // accessed through LAST_INBOUND
   private volatile long lastInbound;
 
-  /** Application frames written before the last inbound frame: those the peer outlived. */
+  /**
+   * Application frames the peer has certainly read: those written before its last answered
+   * heartbeat. Other inbound frames prove the peer alive, not that it read ours: a frame it sent
+   * before reading ours may arrive after ours was written, and ours may still die in between.
+   */
   @SuppressWarnings("unused") // accessed through CONFIRMED
   private volatile long confirmed;
 
@@ -83,6 +87,10 @@ public final class LiveConnection extends Flux<Frame>
   private volatile long outstanding;
 
   private volatile long sentAt;
+
+  /** Application frames written before the outstanding heartbeat: its answer confirms them. */
+  private volatile long writtenBeforeHeartbeat;
+
   private volatile long answered;
   private volatile Frame.Close peerClose;
   private volatile PeerDeadException death;
@@ -111,7 +119,7 @@ public final class LiveConnection extends Flux<Frame>
     this.timeoutNanos = heartbeat.timeout().toNanos();
   }
 
-  /** Application frames written to this connection after the peer's last frame (C9). */
+  /** Application frames written to this connection after its last answered heartbeat (C9). */
   public long unconfirmedFrames() {
     return outbound.written() - (long) CONFIRMED.getAcquire(this);
   }
@@ -147,7 +155,6 @@ public final class LiveConnection extends Flux<Frame>
   @Override
   public void onNext(Frame frame) {
     LAST_INBOUND.setRelease(this, scheduler.now(TimeUnit.NANOSECONDS));
-    CONFIRMED.setRelease(this, outbound.written());
     if (frame instanceof Frame.Text || frame instanceof Frame.Binary) {
       if (!provenAlive) {
         provenAlive();
@@ -218,6 +225,8 @@ public final class LiveConnection extends Flux<Frame>
     long seq = outstanding;
     if (seq != 0 && OUTSTANDING.compareAndSet(this, seq, 0L)) {
       answered = answered + 1;
+      // the answer came after the peer read every frame written before its heartbeat
+      CONFIRMED.setRelease(this, writtenBeforeHeartbeat);
       events.heartbeatAnswered(seq, Duration.ofNanos(scheduler.now(TimeUnit.NANOSECONDS) - sentAt));
     }
   }
@@ -258,6 +267,7 @@ public final class LiveConnection extends Flux<Frame>
     silentSince = last;
     long seq = ++sequence;
     sentAt = now;
+    writtenBeforeHeartbeat = outbound.written();
     OUTSTANDING.setVolatile(this, seq);
     events.heartbeatSent(seq);
     outbound.sendHeartbeat(heartbeat.newPing(seq));
