@@ -325,6 +325,9 @@ public final class WebSocketTransport implements Transport {
   HttpClient httpClient() {
     HttpClient client =
         HttpClient.create(ConnectionProvider.newConnection())
+            // Reactor Netty would silently open a second connection when the first closes before
+            // the upgrade: one attempt must be one connection, retries are the supervisor's (C4)
+            .disableRetry(true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
             .headers(headers);
     if (isSecure()) {
