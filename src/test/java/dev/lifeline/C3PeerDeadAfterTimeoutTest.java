@@ -138,4 +138,28 @@ class C3PeerDeadAfterTimeoutTest {
             "no frame from peer within 200 ms after heartbeat #7 (6 answered before);"
                 + " closing the connection and reconnecting");
   }
+
+  @Test
+  void applicationThatStopsRequestingIsNotMistakenForADeadPeer() {
+    var supervised = clock.connect();
+
+    StepVerifier.withVirtualTime(
+            () -> supervised.connection().inbound(), () -> clock.virtualTime, 1)
+        .expectSubscription()
+        .then(() -> clock.transport.lastPeer().send(Frame.text("first")))
+        .expectNext(Frame.text("first"))
+        // the application requests nothing more; the peer's answer waits unread behind data
+        .then(() -> clock.transport.lastPeer().send(Frame.text("unread")).send(Frame.pong()))
+        .thenAwait(ms(60_000 + 5_000 + 5_000))
+        .then(() -> assertThat(clock.transport.lastPeer().isOpen()).isTrue())
+        .thenRequest(1)
+        .expectNext(Frame.text("unread"))
+        .then(() -> assertThat(clock.transport.attempts()).isEqualTo(1))
+        // demand is back and the peer goes silent: the watchdog judges it again
+        .thenRequest(Long.MAX_VALUE)
+        .thenAwait(ms(65_000))
+        .then(() -> assertThat(clock.transport.peers().get(0).isOpen()).isFalse())
+        .thenCancel()
+        .verify();
+  }
 }
