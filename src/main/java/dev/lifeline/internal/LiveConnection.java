@@ -290,8 +290,10 @@ public final class LiveConnection extends Flux<Frame>
   private void dead(long now) {
     long seq = sequence;
     death = new PeerDeadException(heartbeat.timeout(), seq, answered);
-    events.peerDead(seq, Duration.ofNanos(now - silentSince));
+    // Detach first: a frame sent in reaction to the event must wait for the next connection,
+    // not go into this dead one.
     stop();
+    events.peerDead(seq, Duration.ofNanos(now - silentSince));
     connection.dispose();
   }
 }
