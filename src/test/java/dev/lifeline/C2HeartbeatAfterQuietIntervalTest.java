@@ -164,4 +164,39 @@ class C2HeartbeatAfterQuietIntervalTest {
         .thenCancel()
         .verify();
   }
+
+  @Test
+  void nextHeartbeatStaysExactWhenTheTimeoutIsLongerThanTheInterval() {
+    var supervised =
+        clock.connect(
+            s ->
+                s.heartbeat(
+                    Heartbeat.ping()
+                        .interval(Duration.ofMillis(200))
+                        .timeout(Duration.ofSeconds(1))));
+
+    StepVerifier.withVirtualTime(
+            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+        .expectSubscription()
+        .thenAwait(ms(250))
+        .then(() -> clock.transport.lastPeer().send(Frame.pong()))
+        .thenAwait(ms(199))
+        .then(() -> assertThat(heartbeatsSent()).isEqualTo(1))
+        .thenAwait(ms(1))
+        .then(() -> assertThat(heartbeatsSent()).isEqualTo(2))
+        // no answer to heartbeat #2 (sent at 450): dead at exactly 1450
+        .thenAwait(ms(999))
+        .then(() -> assertThat(clock.transport.peers().get(0).isOpen()).isTrue())
+        .thenAwait(ms(1))
+        .then(() -> assertThat(clock.transport.peers().get(0).isOpen()).isFalse())
+        .thenCancel()
+        .verify();
+
+    supervised.events().next(Connecting.class, 0);
+    supervised.events().next(Connected.class, 0);
+    supervised.events().next(HeartbeatSent.class, 200);
+    supervised.events().next(HeartbeatAnswered.class, 250);
+    supervised.events().next(HeartbeatSent.class, 450);
+    supervised.events().next(ConnectionEvent.PeerDead.class, 1_450);
+  }
 }

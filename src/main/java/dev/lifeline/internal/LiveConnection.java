@@ -255,6 +255,11 @@ public final class LiveConnection extends Flux<Frame>
     long now = scheduler.now(TimeUnit.NANOSECONDS);
     if (awaiting) {
       if ((long) LAST_INBOUND.getAcquire(this) == AWAITING) {
+        long deadline = sentAt + timeoutNanos;
+        if (now < deadline) {
+          schedule(Math.min(intervalNanos, deadline - now));
+          return;
+        }
         if (demand == 0) {
           // The application requested nothing more, so nothing is read from the connection and
           // the answer may be waiting unread: the peer cannot be judged until demand returns.
@@ -284,7 +289,9 @@ public final class LiveConnection extends Flux<Frame>
     OUTSTANDING.setVolatile(this, seq);
     events.heartbeatSent(seq);
     outbound.sendHeartbeat(heartbeat.newPing(seq));
-    schedule(timeoutNanos);
+    // Waking at least once an interval while the answer is awaited keeps the next heartbeat
+    // exact (last frame + interval) even when the timeout is longer than the interval.
+    schedule(Math.min(intervalNanos, timeoutNanos));
   }
 
   private void dead(long now) {
