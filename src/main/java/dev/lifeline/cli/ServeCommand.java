@@ -1,0 +1,164 @@
+package dev.lifeline.cli;
+
+import dev.lifeline.netty.ServerEvent;
+import dev.lifeline.netty.ServerSupervisor;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import reactor.core.Disposable;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * {@code lifeline serve}: an echo server that answers heartbeats and closes clients that stay
+ * silent past the idle limit. Runs until interrupted (Ctrl-C, SIGTERM), then shuts down cleanly.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a WebSocket echo server that answers heartbeats and closes clients silent for longer"
+          + " than the idle timeout. Events go to stderr. Runs until interrupted (Ctrl-C)."
+    },
+    sortOptions = false)
+final class ServeCommand implements Callable<Integer> {
+
+  private static final Duration SHUTDOWN = Duration.ofSeconds(5);
+
+  private final Console console;
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--host",
+      paramLabel = "<address>",
+      defaultValue = "127.0.0.1",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(
+      names = "--port",
+      paramLabel = "<port>",
+      defaultValue = "8080",
+      description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(
+      names = "--path",
+      paramLabel = "<path>",
+      defaultValue = "/ws",
+      description = "The WebSocket endpoint's path (default: ${DEFAULT-VALUE}).")
+  String path;
+
+  @Option(
+      names = "--idle-timeout",
+      paramLabel = "<duration>",
+      defaultValue = "65s",
+      description = "Close a client silent for this long, with 1001 (default: ${DEFAULT-VALUE}).")
+  Duration idleTimeout;
+
+  @Option(
+      names = "--dialect",
+      paramLabel = "ping|text",
+      defaultValue = "text",
+      description =
+          "Heartbeats to answer besides RFC pings, which are always answered: with text, a frame"
+              + " --ping-text is answered with --pong-text (default: ${DEFAULT-VALUE}).")
+  Dialect dialect;
+
+  @Option(
+      names = "--ping-text",
+      paramLabel = "<text>",
+      defaultValue = "heart_beat",
+      description = "The text dialect's heartbeat (default: ${DEFAULT-VALUE}).")
+  String pingText;
+
+  @Option(
+      names = "--pong-text",
+      paramLabel = "<text>",
+      defaultValue = "ok",
+      description = "The text dialect's answer (default: ${DEFAULT-VALUE}).")
+  String pongText;
+
+  ServeCommand(Console console) {
+    this.console = console;
+  }
+
+  @Override
+  public Integer call() {
+    if (port < 0 || port > 65_535) {
+      throw bad("--port must be between 0 and 65535, was " + port);
+    }
+    if (!path.startsWith("/")) {
+      throw bad("--path must start with '/', was '" + path + "'");
+    }
+    if (idleTimeout.isZero()) {
+      throw bad("--idle-timeout must be more than 0, was 0s");
+    }
+    ServerSupervisor server =
+        ServerSupervisor.builder()
+            .heartbeat(dialect.heartbeat(pingText, pongText))
+            .idleTimeout(idleTimeout)
+            .build();
+    Disposable events =
+        server.events().subscribe(event -> console.err(Instant.now() + " " + describe(event)));
+    DisposableServer http =
+        HttpServer.create()
+            .host(host)
+            .port(port)
+            .route(
+                routes -> routes.ws(path, server.handler(client -> client.send(client.inbound()))))
+            .bindNow();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread shutdown =
+        new Thread(
+            () -> {
+              stop(http, events);
+              stopped.countDown();
+            },
+            "lifeline-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdown);
+    console.err(
+        Instant.now()
+            + " listening on ws://"
+            + http.host()
+            + ":"
+            + http.port()
+            + path
+            + " (echo; idle timeout "
+            + Durations.format(idleTimeout)
+            + ", dialect "
+            + dialect.name().toLowerCase(java.util.Locale.ROOT)
+            + "); Ctrl-C stops");
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      // Interrupted instead of killed (an embedding caller): stop the same way.
+      Runtime.getRuntime().removeShutdownHook(shutdown);
+      stop(http, events);
+    }
+    return 0;
+  }
+
+  private void stop(DisposableServer http, Disposable events) {
+    http.disposeNow(SHUTDOWN);
+    events.dispose();
+    console.err(Instant.now() + " stopped");
+    console.out().flush();
+  }
+
+  /** A server event in one line. */
+  static String describe(ServerEvent event) {
+    return event.toString();
+  }
+
+  private CommandLine.ParameterException bad(String message) {
+    return new CommandLine.ParameterException(spec.commandLine(), message);
+  }
+}
