@@ -10,6 +10,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,7 +139,7 @@ final class ConnectCommand implements Callable<Integer> {
     connection
         .events()
         .doFinally(signal -> eventsDone.countDown())
-        .subscribe(events.printer(console.err()));
+        .subscribe(events.printer(console.err(), Clock.systemUTC()));
 
     CompletableFuture<Outcome> outcome = new CompletableFuture<>();
     Disposable inbound =

@@ -11,7 +11,6 @@ import dev.lifeline.netty.WebSocketTransport;
 import dev.lifeline.testing.FaultProxy;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -59,9 +58,8 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    Timeline timeline = new Timeline(console);
-    timeline.plain("Lifeline demo: a WebSocket whose network dies without closing, detected and");
-    timeline.plain(
+    console.out("Lifeline demo: a WebSocket whose network dies without closing, detected and");
+    console.out(
         "healed. Heartbeat interval "
             + Durations.format(INTERVAL)
             + ", answer timeout "
@@ -69,17 +67,19 @@ final class DemoCommand implements Callable<Integer> {
             + ", retry delay "
             + Durations.format(RETRY_DELAY)
             + ".");
-    timeline.plain("");
+    console.out("");
     ServerSupervisor server =
         ServerSupervisor.builder().heartbeat(Heartbeat.ping()).idleTimeout(SERVER_IDLE).build();
-    Disposable serverEvents =
-        server.events().subscribe(event -> timeline.say("server", ServeCommand.describe(event)));
     DisposableServer http =
         HttpServer.create()
             .host("127.0.0.1")
             .port(0)
             .route(routes -> routes.ws("/ws", server.handler(c -> c.send(c.inbound()))))
             .bindNow();
+    // The clock starts once Netty is up, so the timeline measures the connection, not class loading.
+    Timeline timeline = new Timeline(console);
+    Disposable serverEvents =
+        server.events().subscribe(event -> timeline.say("server", Timeline.describe(event)));
     try (FaultProxy proxy = FaultProxy.start(new InetSocketAddress("127.0.0.1", http.port()))) {
       timeline.say(
           "server",
@@ -124,6 +124,14 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     int play() throws InterruptedException, Stuck {
+      try {
+        return steps();
+      } finally {
+        client.dispose();
+      }
+    }
+
+    private int steps() throws InterruptedException, Stuck {
       client
           .events()
           .subscribe(
@@ -157,17 +165,19 @@ final class DemoCommand implements Callable<Integer> {
 
       // The cable is unplugged: nothing closes, nothing errors, bytes just vanish.
       CompletableFuture<ConnectionEvent> dead = next(ConnectionEvent.PeerDead.class::isInstance);
+      CompletableFuture<ConnectionEvent> scheduled =
+          next(ConnectionEvent.ReconnectScheduled.class::isInstance);
       CompletableFuture<ServerEvent> reaped =
           server.events().filter(ServerEvent.ClientIdleClosed.class::isInstance).next().toFuture();
-      Instant unplugged = Instant.ofEpochMilli(System.currentTimeMillis());
+      summary.unplugged();
       proxy.blackhole();
       timeline.say(
           "network",
           "CABLE UNPLUGGED: the proxy drops every byte both ways; no FIN, no RST, sockets stay open");
-      ConnectionEvent.PeerDead peerDead = (ConnectionEvent.PeerDead) await(dead, "peer-dead");
-      summary.detected(Duration.between(unplugged, peerDead.time()));
+      await(dead, "peer-dead");
 
       // Frames sent during the outage wait in the outbound buffer.
+      await(scheduled, "the dead connection to be closed");
       CompletableFuture<ConnectionEvent> failedAttempt =
           next(e -> e instanceof ConnectionEvent.Disconnected d && d.attempt() >= 1);
       send(4, 6, " (no connection: it waits in the outbound buffer)");
@@ -183,8 +193,11 @@ final class DemoCommand implements Callable<Integer> {
       await(echoes.asFlux().take(6).then().toFuture(), "the echoes of frames 4 to 6");
 
       CompletableFuture<ConnectionEvent> closed = next(ConnectionEvent.Closed.class::isInstance);
+      CompletableFuture<ServerEvent> gone =
+          server.events().filter(ServerEvent.ClientClosed.class::isInstance).next().toFuture();
       client.close().block(STEP);
       await(closed, "the close");
+      await(gone, "the server to see the client leave");
       summary.print(timeline);
       return 0;
     }
@@ -220,6 +233,7 @@ final class DemoCommand implements Callable<Integer> {
   private static final class Summary {
     int sent;
     private int echoed;
+    private long unplugged;
     private Duration detection;
     private int connections;
     private int attempts;
@@ -232,6 +246,9 @@ final class DemoCommand implements Callable<Integer> {
         connections++;
       } else if (event instanceof ConnectionEvent.Connecting c && c.attempt() > 0) {
         attempts = Math.max(attempts, c.attempt());
+      } else if (event instanceof ConnectionEvent.PeerDead && detection == null) {
+        // Measured here, as the event happens, on the same clock as the unplugging.
+        detection = Duration.ofNanos(System.nanoTime() - unplugged);
       } else if (event instanceof ConnectionEvent.HeartbeatAnswered answered) {
         heartbeats++;
         rttTotal = rttTotal.plus(answered.roundTrip());
@@ -245,8 +262,8 @@ final class DemoCommand implements Callable<Integer> {
       echoed++;
     }
 
-    synchronized void detected(Duration detection) {
-      this.detection = detection;
+    synchronized void unplugged() {
+      unplugged = System.nanoTime();
     }
 
     synchronized void print(Timeline timeline) {
@@ -255,11 +272,11 @@ final class DemoCommand implements Callable<Integer> {
       timeline.plain(
           "  detection   peer declared dead "
               + Timeline.seconds(detection)
-              + " after the network went silent (at most interval "
+              + " after the network went silent (heartbeat interval "
               + Durations.format(INTERVAL)
-              + " + timeout "
+              + " + answer timeout "
               + Durations.format(TIMEOUT)
-              + "); no socket ever closed");
+              + "), though no socket ever closed");
       timeline.plain(
           "  reconnects  "
               + (connections - 1)

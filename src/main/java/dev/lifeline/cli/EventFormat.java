@@ -2,6 +2,8 @@ package dev.lifeline.cli;
 
 import dev.lifeline.ConnectionEvent;
 import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -53,8 +55,12 @@ enum EventFormat {
   /**
    * A printer for one connection's events. It remembers the attempt of the latest {@code
    * connecting} event so that heartbeat and liveness events name the connection they belong to.
+   *
+   * <p>Lines are stamped by {@code clock} as they are printed, which is as the events happen: an
+   * event's own {@link ConnectionEvent#time()} comes from the supervisor's scheduler, whose clock
+   * need not be the wall clock (Reactor's schedulers count nanoseconds from an arbitrary origin).
    */
-  Consumer<ConnectionEvent> printer(PrintWriter err) {
+  Consumer<ConnectionEvent> printer(PrintWriter err, Clock clock) {
     return new Consumer<>() {
       private int attempt;
 
@@ -63,7 +69,7 @@ enum EventFormat {
         if (event instanceof ConnectionEvent.Connecting connecting) {
           attempt = connecting.attempt();
         }
-        String line = format(fields(event, attempt));
+        String line = format(fields(event, attempt, clock.instant()));
         synchronized (err) {
           err.println(line);
           err.flush();
@@ -73,12 +79,12 @@ enum EventFormat {
   }
 
   /**
-   * {@code event}'s fields in print order; {@code attempt} is used for the events that carry none
-   * of their own.
+   * {@code event}'s fields in print order, stamped {@code time}; {@code attempt} is used for the
+   * events that carry none of their own.
    */
-  static Map<String, Object> fields(ConnectionEvent event, int attempt) {
+  static Map<String, Object> fields(ConnectionEvent event, int attempt, Instant time) {
     Map<String, Object> fields = new LinkedHashMap<>();
-    fields.put("time", event.time().toString());
+    fields.put("time", time.toString());
     if (event instanceof ConnectionEvent.Connecting e) {
       fields.put("event", "connecting");
       fields.put("attempt", e.attempt());

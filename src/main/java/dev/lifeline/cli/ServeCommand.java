@@ -4,6 +4,8 @@ import dev.lifeline.netty.ServerEvent;
 import dev.lifeline.netty.ServerSupervisor;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -107,7 +109,7 @@ final class ServeCommand implements Callable<Integer> {
             .idleTimeout(idleTimeout)
             .build();
     Disposable events =
-        server.events().subscribe(event -> console.err(Instant.now() + " " + describe(event)));
+        server.events().subscribe(event -> console.err(describe(event)));
     DisposableServer http =
         HttpServer.create()
             .host(host)
@@ -153,9 +155,32 @@ final class ServeCommand implements Callable<Integer> {
     console.out().flush();
   }
 
-  /** A server event in one line. */
+  /**
+   * A server event as one key=value line, like {@code connect}'s text events, stamped now by the
+   * wall clock (the event's own time is its scheduler's): {@code time event
+   * id=… remote=…}, plus {@code silence_ms} for {@code client-idle-closed} and {@code close_code}
+   * and {@code reason} for {@code client-closed}.
+   */
   static String describe(ServerEvent event) {
-    return event.toString();
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("time", Instant.now().toString());
+    fields.put("event", name(event));
+    fields.put("id", event.id());
+    fields.put("remote", String.valueOf(event.remoteAddress()));
+    if (event instanceof ServerEvent.ClientIdleClosed idle) {
+      fields.put("silence_ms", Durations.millis(idle.silence()));
+    } else if (event instanceof ServerEvent.ClientClosed closed) {
+      fields.put("close_code", closed.code());
+      fields.put("reason", closed.reason().isEmpty() ? null : closed.reason());
+    }
+    return EventFormat.TEXT.format(fields);
+  }
+
+  static String name(ServerEvent event) {
+    if (event instanceof ServerEvent.ClientConnected) {
+      return "client-connected";
+    }
+    return event instanceof ServerEvent.ClientIdleClosed ? "client-idle-closed" : "client-closed";
   }
 
   private CommandLine.ParameterException bad(String message) {

@@ -1,6 +1,7 @@
 package dev.lifeline.cli;
 
 import dev.lifeline.ConnectionEvent;
+import dev.lifeline.netty.ServerEvent;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -55,6 +56,27 @@ final class Timeline {
       return "gave up after " + e.attempts() + " attempts: " + EventFormat.describe(e.cause());
     } else if (event instanceof ConnectionEvent.Closed e) {
       return e.cause() == null ? "closed" : "closed: " + EventFormat.describe(e.cause());
+    }
+    return event.toString();
+  }
+
+  /** A server event in words. */
+  static String describe(ServerEvent event) {
+    if (event instanceof ServerEvent.ClientConnected e) {
+      return "client " + e.remoteAddress() + " connected";
+    } else if (event instanceof ServerEvent.ClientIdleClosed e) {
+      return "client "
+          + e.remoteAddress()
+          + " silent for "
+          + seconds(e.silence())
+          + ": closing it (1001) instead of writing into a dead connection";
+    } else if (event instanceof ServerEvent.ClientClosed e) {
+      return "client "
+          + e.remoteAddress()
+          + " gone (close "
+          + e.code()
+          + (e.reason().isEmpty() ? "" : " \"" + e.reason() + "\"")
+          + ")";
     }
     return event.toString();
   }

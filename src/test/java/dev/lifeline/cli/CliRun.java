@@ -18,7 +18,8 @@ final class CliRun implements AutoCloseable {
   final Lines out = new Lines();
   final Lines err = new Lines();
   private final PipedOutputStream stdin = new PipedOutputStream();
-  private final CompletableFuture<Integer> exit;
+  private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+  private final Thread thread;
 
   private CliRun(String... args) throws IOException {
     InputStream in = new PipedInputStream(stdin, 64 * 1024);
@@ -63,9 +64,8 @@ final class CliRun implements AutoCloseable {
     stdin.close();
   }
 
-  private static void thread(Runnable command) {
-    Thread thread = new Thread(command, "lifeline-under-test");
-    thread.setDaemon(true);
-    thread.start();
+  /** Interrupts the command's thread, as a signal would stop the process. */
+  void interrupt() {
+    thread.interrupt();
   }
 }

@@ -8,8 +8,10 @@ import dev.lifeline.ConnectionEvent;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -19,23 +21,26 @@ class EventFormatTest {
 
   private static final Instant T = Instant.parse("2025-03-01T12:00:00.250Z");
 
+  /** The scheduler's time: Reactor's count from an arbitrary origin, not the wall clock. */
+  private static final Instant S = Instant.EPOCH.plusSeconds(2401);
+
   @Test
-  void everyEventIsOneParseableJsonObjectWithTimeEventAndAttempt() {
+  void everyEventIsOneParseableJsonObjectWithWallClockTimeEventAndAttempt() {
     List<ConnectionEvent> session =
         List.of(
-            new ConnectionEvent.Connecting(T, 0),
-            new ConnectionEvent.Connected(T, 0),
-            new ConnectionEvent.HeartbeatSent(T, 1),
-            new ConnectionEvent.HeartbeatAnswered(T, 1, Duration.ofNanos(1_250_000)),
-            new ConnectionEvent.HeartbeatSent(T, 2),
-            new ConnectionEvent.PeerDead(T, 2, Duration.ofMillis(1500)),
-            new ConnectionEvent.Disconnected(T, 0, new IOException("peer \"x\" dead"), 2),
-            new ConnectionEvent.ReconnectScheduled(T, 1, Duration.ofSeconds(5)),
-            new ConnectionEvent.Connecting(T, 1),
+            new ConnectionEvent.Connecting(S, 0),
+            new ConnectionEvent.Connected(S, 0),
+            new ConnectionEvent.HeartbeatSent(S, 1),
+            new ConnectionEvent.HeartbeatAnswered(S, 1, Duration.ofNanos(1_250_000)),
+            new ConnectionEvent.HeartbeatSent(S, 2),
+            new ConnectionEvent.PeerDead(S, 2, Duration.ofMillis(1500)),
+            new ConnectionEvent.Disconnected(S, 0, new IOException("peer \"x\" dead"), 2),
+            new ConnectionEvent.ReconnectScheduled(S, 1, Duration.ofSeconds(5)),
+            new ConnectionEvent.Connecting(S, 1),
             new ConnectionEvent.Disconnected(
-                T, 1, new ConnectionClosedException(1011, "oops\nline two"), 0),
-            new ConnectionEvent.Exhausted(T, 1, new IOException("refused")),
-            new ConnectionEvent.Closed(T, new IOException("refused")));
+                S, 1, new ConnectionClosedException(1011, "oops\nline two"), 0),
+            new ConnectionEvent.Exhausted(S, 1, new IOException("refused")),
+            new ConnectionEvent.Closed(S, new IOException("refused")));
 
     List<Map<String, Object>> lines =
         print(EventFormat.JSON, session).stream().map(FlatJson::parse).toList();
@@ -94,10 +99,10 @@ class EventFormatTest {
         print(
             EventFormat.JSON,
             List.of(
-                new ConnectionEvent.Connecting(T, 3),
-                new ConnectionEvent.Connected(T, 3),
-                new ConnectionEvent.HeartbeatSent(T, 1),
-                new ConnectionEvent.Closed(T, null)));
+                new ConnectionEvent.Connecting(S, 3),
+                new ConnectionEvent.Connected(S, 3),
+                new ConnectionEvent.HeartbeatSent(S, 1),
+                new ConnectionEvent.Closed(S, null)));
 
     assertThat(FlatJson.parse(lines.get(2))).contains(entry("attempt", new BigDecimal("3")));
     assertThat(FlatJson.parse(lines.get(3)))
@@ -111,10 +116,10 @@ class EventFormatTest {
         print(
             EventFormat.TEXT,
             List.of(
-                new ConnectionEvent.Connecting(T, 0),
-                new ConnectionEvent.HeartbeatAnswered(T, 4, Duration.ofMillis(3)),
+                new ConnectionEvent.Connecting(S, 0),
+                new ConnectionEvent.HeartbeatAnswered(S, 4, Duration.ofMillis(3)),
                 new ConnectionEvent.Disconnected(
-                    T, 0, new ConnectionClosedException(1001, "bye"), 0)));
+                    S, 0, new ConnectionClosedException(1001, "bye"), 0)));
 
     assertThat(lines)
         .containsExactly(
@@ -133,7 +138,8 @@ class EventFormatTest {
 
   private static List<String> print(EventFormat format, List<ConnectionEvent> events) {
     Lines lines = new Lines();
-    Consumer<ConnectionEvent> printer = format.printer(new PrintWriter(lines));
+    Consumer<ConnectionEvent> printer =
+        format.printer(new PrintWriter(lines), Clock.fixed(T, ZoneOffset.UTC));
     events.forEach(printer);
     return lines.all();
   }

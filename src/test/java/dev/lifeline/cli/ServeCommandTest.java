@@ -1,0 +1,38 @@
+package dev.lifeline.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lifeline.testing.NoNettyLeaks;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(NoNettyLeaks.class)
+class ServeCommandTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final Pattern LISTENING = Pattern.compile(".* listening on (ws://\\S+) .*");
+
+  @Test
+  void servesEchoToConnectAndStopsCleanlyWhenInterrupted() throws Exception {
+    try (CliRun serve = CliRun.start("serve", "--port", "0", "--path", "/echo")) {
+      String listening = serve.err.await(line -> LISTENING.matcher(line).matches(), WAIT).orElseThrow();
+      Matcher url = LISTENING.matcher(listening);
+      assertThat(url.matches()).isTrue();
+      assertThat(url.group(1)).startsWith("ws://127.0.0.1:").endsWith("/echo");
+
+      try (CliRun connect = CliRun.start("connect", url.group(1), "--dialect", "text")) {
+        connect.type("ping through serve");
+        assertThat(connect.out.await("ping through serve"::equals, WAIT)).isPresent();
+        connect.endInput();
+        assertThat(connect.exitCode()).isZero();
+      }
+
+      serve.interrupt();
+      assertThat(serve.exitCode()).isZero();
+      assertThat(serve.err.all()).last().asString().endsWith(" stopped");
+    }
+  }
+}
