@@ -59,7 +59,7 @@ final class ConnectCommand implements Callable<Integer> {
   @Parameters(
       index = "0",
       paramLabel = "<ws-url>",
-      description = "The server's address: ws://host[:port]/path or wss://…")
+      description = "The server's address, ws:// or wss://, as in ws://127.0.0.1:8080/ws")
   String url;
 
   @Option(

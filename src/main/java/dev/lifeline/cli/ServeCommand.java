@@ -1,19 +1,27 @@
 package dev.lifeline.cli;
 
+import dev.lifeline.netty.ServerConnection;
 import dev.lifeline.netty.ServerEvent;
 import dev.lifeline.netty.ServerSupervisor;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import org.reactivestreams.Publisher;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
@@ -108,20 +116,33 @@ final class ServeCommand implements Callable<Integer> {
             .heartbeat(dialect.heartbeat(pingText, pongText))
             .idleTimeout(idleTimeout)
             .build();
-    Disposable events =
-        server.events().subscribe(event -> console.err(describe(event)));
-    DisposableServer http =
-        HttpServer.create()
-            .host(host)
-            .port(port)
-            .route(
-                routes -> routes.ws(path, server.handler(client -> client.send(client.inbound()))))
-            .bindNow();
+    Disposable events = server.events().subscribe(event -> console.err(describe(event)));
+    Set<ServerConnection> clients = ConcurrentHashMap.newKeySet();
+    DisposableServer http;
+    try {
+      http =
+          HttpServer.create()
+              .host(host)
+              .port(port)
+              .route(routes -> routes.ws(path, server.handler(client -> echo(client, clients))))
+              .bindNow();
+    } catch (RuntimeException e) {
+      events.dispose();
+      throw new IllegalStateException(
+          "cannot listen on "
+              + host
+              + ":"
+              + port
+              + ": "
+              + EventFormat.describe(rootCause(e))
+              + "; choose another --port or --host",
+          e);
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Thread shutdown =
         new Thread(
             () -> {
-              stop(http, events);
+              stop(http, clients, events);
               stopped.countDown();
             },
             "lifeline-shutdown");
@@ -136,30 +157,55 @@ final class ServeCommand implements Callable<Integer> {
             + " (echo; idle timeout "
             + Durations.format(idleTimeout)
             + ", dialect "
-            + dialect.name().toLowerCase(java.util.Locale.ROOT)
+            + dialect.name().toLowerCase(Locale.ROOT)
             + "); Ctrl-C stops");
     try {
       stopped.await();
     } catch (InterruptedException e) {
       // Interrupted instead of killed (an embedding caller): stop the same way.
       Runtime.getRuntime().removeShutdownHook(shutdown);
-      stop(http, events);
+      stop(http, clients, events);
     }
     return 0;
   }
 
-  private void stop(DisposableServer http, Disposable events) {
+  private static Publisher<Void> echo(ServerConnection client, Set<ServerConnection> clients) {
+    clients.add(client);
+    return client.send(client.inbound()).doFinally(signal -> clients.remove(client));
+  }
+
+  /** Tells every client the server is going away (1001), so they reconnect at once, then stops. */
+  private void stop(DisposableServer http, Set<ServerConnection> clients, Disposable events) {
+    int count = clients.size();
+    Flux.fromIterable(List.copyOf(clients))
+        .flatMap(
+            client -> client.close(1001, "server shutting down").onErrorResume(e -> Mono.empty()))
+        .then()
+        .block(SHUTDOWN);
     http.disposeNow(SHUTDOWN);
     events.dispose();
-    console.err(Instant.now() + " stopped");
+    console.err(
+        Instant.now()
+            + " stopped"
+            + (count == 0
+                ? ""
+                : " (closed " + count + " client" + (count == 1 ? "" : "s") + " with 1001)"));
     console.out().flush();
+  }
+
+  private static Throwable rootCause(Throwable failure) {
+    Throwable cause = failure;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    return cause.getMessage() == null ? failure : cause;
   }
 
   /**
    * A server event as one key=value line, like {@code connect}'s text events, stamped now by the
-   * wall clock (the event's own time is its scheduler's): {@code time event
-   * id=… remote=…}, plus {@code silence_ms} for {@code client-idle-closed} and {@code close_code}
-   * and {@code reason} for {@code client-closed}.
+   * wall clock (the event's own time is its scheduler's): {@code time event id=… remote=…}, plus
+   * {@code silence_ms} for {@code client-idle-closed} and {@code close_code} and {@code reason} for
+   * {@code client-closed}.
    */
   static String describe(ServerEvent event) {
     Map<String, Object> fields = new LinkedHashMap<>();

@@ -24,9 +24,18 @@ final class CliRun implements AutoCloseable {
   private CliRun(String... args) throws IOException {
     InputStream in = new PipedInputStream(stdin, 64 * 1024);
     Console console = new Console(in, new PrintWriter(out), new PrintWriter(err));
-    exit =
-        CompletableFuture.supplyAsync(
-            () -> Main.commandLine(console).execute(args), CliRun::thread);
+    thread =
+        new Thread(
+            () -> {
+              try {
+                exit.complete(Main.commandLine(console).execute(args));
+              } catch (Throwable t) {
+                exit.completeExceptionally(t);
+              }
+            },
+            "lifeline-under-test");
+    thread.setDaemon(true);
+    thread.start();
   }
 
   /** Starts {@code lifeline args...}; stdin stays open until {@link #endInput()}. */

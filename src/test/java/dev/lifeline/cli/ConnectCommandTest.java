@@ -41,8 +41,7 @@ class ConnectCommandTest {
                         .ws(
                             "/token",
                             (in, out) ->
-                                out.sendString(
-                                        Mono.just("token=" + in.headers().get("X-Token")))
+                                out.sendString(Mono.just("token=" + in.headers().get("X-Token")))
                                     .then(in.receive().then())))
             .bindNow();
     echo = "ws://127.0.0.1:" + http.port() + "/ws";
@@ -85,7 +84,14 @@ class ConnectCommandTest {
   void textDialectHeartbeatsAreAnsweredAndNeverPrinted() throws Exception {
     try (CliRun run =
         CliRun.start(
-            "connect", echo, "--dialect", "text", "--heartbeat-interval", "100ms", "--events", "json")) {
+            "connect",
+            echo,
+            "--dialect",
+            "text",
+            "--heartbeat-interval",
+            "100ms",
+            "--events",
+            "json")) {
       assertThat(run.err.await(line -> line.contains("\"heartbeat-answered\""), WAIT)).isPresent();
       run.endInput();
 
@@ -102,8 +108,7 @@ class ConnectCommandTest {
             "ws://127.0.0.1:" + http.port() + "/token",
             "--header",
             "X-Token: abc 123")) {
-      assertThat(run.out.await(line -> line.startsWith("token="), WAIT))
-          .contains("token=abc 123");
+      assertThat(run.out.await(line -> line.startsWith("token="), WAIT)).contains("token=abc 123");
       run.endInput();
       assertThat(run.exitCode()).isZero();
     }
@@ -151,7 +156,8 @@ class ConnectCommandTest {
   @Test
   void handshakeRejectedWith404ExitsTwoWithoutRetrying() throws Exception {
     try (CliRun run =
-        CliRun.start("connect", "ws://127.0.0.1:" + http.port() + "/nowhere", "--retry-delay", "10ms")) {
+        CliRun.start(
+            "connect", "ws://127.0.0.1:" + http.port() + "/nowhere", "--retry-delay", "10ms")) {
       assertThat(run.exitCode()).isEqualTo(2);
 
       List<String> lines = run.err.all();

@@ -18,7 +18,8 @@ class ServeCommandTest {
   @Test
   void servesEchoToConnectAndStopsCleanlyWhenInterrupted() throws Exception {
     try (CliRun serve = CliRun.start("serve", "--port", "0", "--path", "/echo")) {
-      String listening = serve.err.await(line -> LISTENING.matcher(line).matches(), WAIT).orElseThrow();
+      String listening =
+          serve.err.await(line -> LISTENING.matcher(line).matches(), WAIT).orElseThrow();
       Matcher url = LISTENING.matcher(listening);
       assertThat(url.matches()).isTrue();
       assertThat(url.group(1)).startsWith("ws://127.0.0.1:").endsWith("/echo");
