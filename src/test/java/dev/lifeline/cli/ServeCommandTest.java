@@ -16,7 +16,7 @@ class ServeCommandTest {
   private static final Pattern LISTENING = Pattern.compile(".* listening on (ws://\\S+) .*");
 
   @Test
-  void servesEchoToConnectAndStopsCleanlyWhenInterrupted() throws Exception {
+  void echoesAndTellsConnectedClientsItIsGoingAwayWhenStopped() throws Exception {
     try (CliRun serve = CliRun.start("serve", "--port", "0", "--path", "/echo")) {
       String listening =
           serve.err.await(line -> LISTENING.matcher(line).matches(), WAIT).orElseThrow();
@@ -24,16 +24,24 @@ class ServeCommandTest {
       assertThat(url.matches()).isTrue();
       assertThat(url.group(1)).startsWith("ws://127.0.0.1:").endsWith("/echo");
 
-      try (CliRun connect = CliRun.start("connect", url.group(1), "--dialect", "text")) {
+      try (CliRun connect =
+          CliRun.start("connect", url.group(1), "--dialect", "text", "--retry-delay", "1m")) {
         connect.type("ping through serve");
         assertThat(connect.out.await("ping through serve"::equals, WAIT)).isPresent();
+
+        // stopping the server closes the client with 1001 instead of dropping it
+        serve.interrupt();
+        assertThat(serve.exitCode()).isZero();
+        assertThat(serve.err.all())
+            .last()
+            .asString()
+            .endsWith(" stopped (closed 1 client with 1001)");
+        assertThat(connect.err.await(line -> line.contains(" close_code=1001 "), WAIT)).isPresent();
+
+        // the client waits to reconnect; ending its input ends it
         connect.endInput();
         assertThat(connect.exitCode()).isZero();
       }
-
-      serve.interrupt();
-      assertThat(serve.exitCode()).isZero();
-      assertThat(serve.err.all()).last().asString().endsWith(" stopped");
     }
   }
 }
