@@ -35,10 +35,10 @@ import reactor.util.retry.Retry;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Shows dead-peer detection and reconnection on loopback, with short timings (heartbeat"
-          + " interval 1s, timeout 500ms, retry delay 1s): an echo server, a supervised client, and"
-          + " a fault proxy between them that cuts the network without closing it. Prints a"
-          + " timeline and a summary; takes about 10 seconds."
+      "Shows dead-peer detection and reconnection on loopback, in about 10 seconds.",
+      "An echo server, a supervised client (heartbeat interval 1s, answer timeout 500ms, retry"
+          + " delay 1s), and a fault proxy between them that cuts the network without closing"
+          + " anything. Prints a timeline and a summary."
     })
 final class DemoCommand implements Callable<Integer> {
 
@@ -265,30 +265,32 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     synchronized void print(Timeline timeline) {
+      String failed =
+          switch (attempts) {
+            case 0, 1 -> "";
+            case 2 -> "; attempt 1 ran into the dead network and failed, as it should";
+            default ->
+                "; attempts 1 to "
+                    + (attempts - 1)
+                    + " ran into the dead network and failed, as they should";
+          };
       timeline.plain("");
       timeline.plain("Summary");
       timeline.plain(
-          "  detection   peer declared dead "
+          "  detection   "
               + Timeline.seconds(detection)
-              + " after the network went silent (heartbeat interval "
+              + " from cable cut to peer-dead (interval "
               + Durations.format(INTERVAL)
-              + " + answer timeout "
+              + " + timeout "
               + Durations.format(TIMEOUT)
-              + "), though no socket ever closed");
-      timeline.plain(
-          "  reconnect   on attempt "
-              + attempts
-              + (attempts <= 1
-                  ? ""
-                  : "; the "
-                      + (attempts - 1)
-                      + " made while the network was still down failed, as they should"));
+              + "); no socket had closed");
+      timeline.plain("  reconnect   on attempt " + attempts + failed);
       timeline.plain(
           "  frames      "
               + sent
               + " sent, "
               + echoed
-              + " echoed; 3 of them waited in the outbound buffer during the outage");
+              + " echoed; frames 4-6 waited in the outbound buffer during the outage");
       timeline.plain(
           "  heartbeats  "
               + heartbeats
@@ -299,7 +301,7 @@ final class DemoCommand implements Callable<Integer> {
       timeline.plain(
           "  server      closed the silent client after its "
               + Durations.format(SERVER_IDLE)
-              + " idle limit, so it stopped writing into a dead connection");
+              + " idle limit instead of writing into it");
     }
   }
 

@@ -33,8 +33,9 @@ import reactor.netty.http.server.HttpServer;
     name = "serve",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a WebSocket echo server that answers heartbeats and closes clients silent for longer"
-          + " than the idle timeout. Events go to stderr. Runs until interrupted (Ctrl-C)."
+      "Runs a WebSocket echo server that answers heartbeats and closes silent clients.",
+      "Events go to stderr. Runs until interrupted (Ctrl-C, SIGTERM); on the way out it closes"
+          + " every client with 1001 (going away)."
     },
     sortOptions = false)
 final class ServeCommand implements Callable<Integer> {
