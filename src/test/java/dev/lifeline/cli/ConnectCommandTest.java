@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
 import dev.lifeline.netty.ServerSupervisor;
-import dev.lifeline.testing.NoNettyLeaks;
 import java.math.BigDecimal;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -14,12 +13,10 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
-@ExtendWith(NoNettyLeaks.class)
 class ConnectCommandTest {
 
   private static final Duration WAIT = Duration.ofSeconds(30);

@@ -2,13 +2,10 @@ package dev.lifeline.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeline.testing.NoNettyLeaks;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The README's first command: it must show detection and reconnection, and exit 0. */
-@ExtendWith(NoNettyLeaks.class)
 class DemoCommandTest {
 
   @Test

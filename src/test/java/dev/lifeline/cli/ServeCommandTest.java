@@ -2,14 +2,11 @@ package dev.lifeline.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lifeline.testing.NoNettyLeaks;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(NoNettyLeaks.class)
 class ServeCommandTest {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
