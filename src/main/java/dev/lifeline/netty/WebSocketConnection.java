@@ -3,20 +3,17 @@ package dev.lifeline.netty;
 import dev.lifeline.Frame;
 import dev.lifeline.ProtocolViolationException;
 import dev.lifeline.Transport;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
@@ -30,13 +27,14 @@ import reactor.netty.http.websocket.WebsocketOutbound;
  * {@link Frame.Close} after the last frame, unless this side closed first, or the peer sent no
  * status (1005) or no close frame at all (1006): then the inbound frames just complete.
  */
-final class WebSocketConnection implements Transport.Connection {
+final class WebSocketConnection extends ChannelInboundHandlerAdapter
+    implements Transport.Connection {
   /** How long {@link #close(Frame.Close)} waits for the close frame to be written. */
   private static final Duration CLOSE_WRITE_TIMEOUT = Duration.ofSeconds(5);
 
+  private static final String HANDLER_NAME = "lifeline.violations";
   private static final int NO_STATUS = 1005;
   private static final int ABNORMAL_CLOSURE = 1006;
-  private static final int INVALID_PAYLOAD = 1007;
   private static final int MESSAGE_TOO_BIG = 1009;
 
   private final URI uri;
@@ -47,6 +45,7 @@ final class WebSocketConnection implements Transport.Connection {
   private volatile WebSocketCloseStatus closeStatus;
   private volatile boolean closedHere;
   private volatile Throwable failure;
+  private volatile Throwable violation;
 
   WebSocketConnection(
       URI uri, WebsocketInbound in, WebsocketOutbound out, int maxFramePayloadLength) {
@@ -59,22 +58,8 @@ final class WebSocketConnection implements Transport.Connection {
     this.connection = holder.get();
     // before any frame is read: fragments of one message arrive as one frame
     in.aggregateFrames(maxFramePayloadLength);
+    connection.addHandlerLast(HANDLER_NAME, this);
     in.receiveCloseStatus().subscribe(status -> closeStatus = status, e -> {});
-    // Netty's decoder answers a protocol violation (an oversized frame, say) with a close frame
-    // and then reports it; by then Reactor Netty has ended the inbound frames and drops the
-    // report, so it is caught here and the inbound stream ends with it instead of looking like
-    // an abnormal closure that deserves a reconnect.
-    connection.addHandlerFirst(
-        "lifeline.protocolViolation",
-        new ChannelInboundHandlerAdapter() {
-          @Override
-          public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (cause instanceof CorruptedWebSocketFrameException && failure == null) {
-              failure = cause;
-            }
-            ctx.fireExceptionCaught(cause);
-          }
-        });
   }
 
   @Override
@@ -84,18 +69,18 @@ final class WebSocketConnection implements Transport.Connection {
             (received, sink) -> {
               // runs inside Reactor Netty's onNext: the buffer is copied out here and released
               // by Reactor Netty as soon as this returns
-              if (received instanceof TextWebSocketFrame
-                  && !ByteBufUtil.isText(received.content(), StandardCharsets.UTF_8)) {
-                sink.error(invalidUtf8());
-                return;
-              }
               Frame frame = NettyFrames.toFrame(received);
               if (frame != null) {
                 sink.next(frame);
               }
             })
-        .concatWith(Mono.defer(this::endAfterThisTask))
-        .onErrorMap(this::translate);
+        // Netty closes the channel inside its decoder and only then raises a protocol violation,
+        // so the frames complete first: decide how they end in a later event loop task, by when
+        // exceptionCaught has noted the violation
+        .concatWith(
+            Mono.defer(this::end)
+                .subscribeOn(Schedulers.fromExecutor(connection.channel().eventLoop())))
+        .onErrorMap(error -> violation != null ? violation : translate(error));
   }
 
   @Override
@@ -114,7 +99,23 @@ final class WebSocketConnection implements Transport.Connection {
   @Override
   public void dispose() {
     closedHere = true;
-    connection.dispose();
+    // not connection.dispose(): Reactor Netty would send a close frame first
+    connection.channel().close();
+  }
+
+  /**
+   * Notes a protocol violation before Reactor Netty sees it: Netty closes the channel as it raises
+   * one, and Reactor Netty may complete the inbound frames before the error reaches them.
+   */
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof CorruptedWebSocketFrameException
+        || cause instanceof TooLongFrameException) {
+      if (violation == null) {
+        violation = translate(cause);
+      }
+    }
+    ctx.fireExceptionCaught(cause);
   }
 
   @Override
@@ -132,23 +133,10 @@ final class WebSocketConnection implements Transport.Connection {
     return "WebSocketConnection[" + uri + ", " + connection.channel() + "]";
   }
 
-  /**
-   * {@link #end()}, one event-loop task later: Netty's decoder closes the channel on a protocol
-   * violation before it reports the violation, in the same task, so only then is the report in.
-   */
-  private Mono<Frame> endAfterThisTask() {
-    return Mono.<Mono<Frame>>create(
-            sink -> {
-              try {
-                connection.channel().eventLoop().execute(() -> sink.success(end()));
-              } catch (RejectedExecutionException shutDown) {
-                sink.success(end());
-              }
-            })
-        .flatMap(end -> end);
-  }
-
   private Mono<Frame> end() {
+    if (violation != null) {
+      return Mono.error(violation);
+    }
     Throwable error = failure;
     if (error != null && !closedHere) {
       return Mono.error(error);
@@ -171,6 +159,9 @@ final class WebSocketConnection implements Transport.Connection {
   }
 
   private Throwable translate(Throwable error) {
+    if (error instanceof ProtocolViolationException) {
+      return error;
+    }
     if (error instanceof CorruptedWebSocketFrameException corrupted) {
       int code = corrupted.closeStatus().code();
       if (code == MESSAGE_TOO_BIG) {
@@ -193,24 +184,6 @@ final class WebSocketConnection implements Transport.Connection {
       return tooBig("a message joined from fragments", error);
     }
     return error;
-  }
-
-  /** RFC 6455 section 8.1: a text frame that is not UTF-8 fails the connection with 1007. */
-  private ProtocolViolationException invalidUtf8() {
-    closedHere = true;
-    // after this read: closing now would complete the inbound frames before the error is out
-    connection
-        .channel()
-        .eventLoop()
-        .execute(
-            () -> out.sendClose(INVALID_PAYLOAD, "invalid UTF-8").subscribe(null, e -> dispose()));
-    return new ProtocolViolationException(
-        INVALID_PAYLOAD,
-        "the peer at "
-            + uri
-            + " sent a text frame that is not valid UTF-8; closed the connection with status 1007"
-            + " (invalid payload data)",
-        null);
   }
 
   private ProtocolViolationException tooBig(String what, Throwable cause) {
