@@ -3,12 +3,15 @@ package dev.lifeline.netty;
 import dev.lifeline.Frame;
 import dev.lifeline.ProtocolViolationException;
 import dev.lifeline.Transport;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Flux;
@@ -35,6 +38,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
   private static final String HANDLER_NAME = "lifeline.violations";
   private static final int NO_STATUS = 1005;
   private static final int ABNORMAL_CLOSURE = 1006;
+  private static final int INVALID_PAYLOAD = 1007;
   private static final int MESSAGE_TOO_BIG = 1009;
 
   private final URI uri;
@@ -69,6 +73,11 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
             (received, sink) -> {
               // runs inside Reactor Netty's onNext: the buffer is copied out here and released
               // by Reactor Netty as soon as this returns
+              if (received instanceof TextWebSocketFrame
+                  && !ByteBufUtil.isText(received.content(), StandardCharsets.UTF_8)) {
+                sink.error(invalidUtf8());
+                return;
+              }
               Frame frame = NettyFrames.toFrame(received);
               if (frame != null) {
                 sink.next(frame);
@@ -184,6 +193,24 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
       return tooBig("a message joined from fragments", error);
     }
     return error;
+  }
+
+  /** RFC 6455 section 8.1: a text frame that is not UTF-8 fails the connection with 1007. */
+  private ProtocolViolationException invalidUtf8() {
+    closedHere = true;
+    // after this read: closing now would complete the inbound frames before the error is out
+    connection
+        .channel()
+        .eventLoop()
+        .execute(
+            () -> out.sendClose(INVALID_PAYLOAD, "invalid UTF-8").subscribe(null, e -> dispose()));
+    return new ProtocolViolationException(
+        INVALID_PAYLOAD,
+        "the peer at "
+            + uri
+            + " sent a text frame that is not valid UTF-8; closed the connection with status 1007"
+            + " (invalid payload data)",
+        null);
   }
 
   private ProtocolViolationException tooBig(String what, Throwable cause) {
