@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -86,9 +87,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
         // Netty closes the channel inside its decoder and only then raises a protocol violation,
         // so the frames complete first: decide how they end in a later event loop task, by when
         // exceptionCaught has noted the violation
-        .concatWith(
-            Mono.defer(this::end)
-                .subscribeOn(Schedulers.fromExecutor(connection.channel().eventLoop())))
+        .concatWith(Mono.defer(this::end).subscribeOn(Schedulers.fromExecutor(this::onEventLoop)))
         .onErrorMap(error -> violation != null ? violation : translate(error));
   }
 
@@ -196,14 +195,23 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
   }
 
   /** RFC 6455 section 8.1: a text frame that is not UTF-8 fails the connection with 1007. */
+  /**
+   * Runs {@code task} in a later task of the channel's event loop; at once when the channel has
+   * already left its event loop (closed and deregistered), since nothing more can be reported.
+   */
+  private void onEventLoop(Runnable task) {
+    try {
+      connection.channel().eventLoop().execute(task);
+    } catch (IllegalStateException | RejectedExecutionException deregistered) {
+      task.run();
+    }
+  }
+
   private ProtocolViolationException invalidUtf8() {
     closedHere = true;
     // after this read: closing now would complete the inbound frames before the error is out
-    connection
-        .channel()
-        .eventLoop()
-        .execute(
-            () -> out.sendClose(INVALID_PAYLOAD, "invalid UTF-8").subscribe(null, e -> dispose()));
+    onEventLoop(
+        () -> out.sendClose(INVALID_PAYLOAD, "invalid UTF-8").subscribe(null, e -> dispose()));
     return new ProtocolViolationException(
         INVALID_PAYLOAD,
         "the peer at "
