@@ -61,6 +61,7 @@ public final class SupervisedConnection implements Disposable {
   private final Sinks.Empty<Void> closeRequested = Sinks.empty();
   private final Sinks.Empty<Void> terminated = Sinks.empty();
   private volatile boolean closing;
+  private volatile boolean closedBeforeStart;
   private volatile Throwable terminalError;
 
   SupervisedConnection(
@@ -91,6 +92,9 @@ public final class SupervisedConnection implements Disposable {
     return Flux.defer(
         () -> {
           if (!started.compareAndSet(false, true)) {
+            if (closedBeforeStart) {
+              return Flux.empty();
+            }
             return Flux.error(
                 new IllegalStateException(
                     "inbound() of a SupervisedConnection can be subscribed once and already was;"
@@ -164,6 +168,7 @@ public final class SupervisedConnection implements Disposable {
             requestClose();
           }
           if (started.compareAndSet(false, true)) {
+            closedBeforeStart = true;
             finish(SignalType.ON_COMPLETE);
           }
           return closed.onErrorResume(e -> Mono.empty()).then(terminated.asMono());
@@ -198,6 +203,9 @@ public final class SupervisedConnection implements Disposable {
                     new IllegalStateException(
                         "transport " + transport + " completed without a connection")))
         .takeUntilOther(closeRequested.asMono())
+        // a connection that completes its handshake just as the attempt is cancelled is closed,
+        // not left open with nobody to close it
+        .doOnDiscard(Transport.Connection.class, Transport.Connection::dispose)
         .flatMapMany(
             connection -> {
               events.connected(attempt);

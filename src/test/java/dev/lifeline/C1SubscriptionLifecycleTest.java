@@ -168,4 +168,30 @@ class C1SubscriptionLifecycleTest {
         .verify();
     connection.dispose();
   }
+
+  @Test
+  void closeBeforeSubscriptionMakesInboundCompleteEmpty() {
+    var connection = clock.connect().connection();
+    connection.close().block(java.time.Duration.ofSeconds(1));
+
+    StepVerifier.create(connection.inbound()).verifyComplete();
+    assertThat(clock.transport.attempts()).isZero();
+  }
+
+  @Test
+  void connectionThatArrivesAfterTheAttemptWasCancelledIsClosed() {
+    java.util.concurrent.atomic.AtomicReference<
+            reactor.core.publisher.MonoSink<Transport.Connection>>
+        pending = new java.util.concurrent.atomic.AtomicReference<>();
+    var transport = new dev.lifeline.testing.InMemoryTransport();
+    Transport slow = outbound -> reactor.core.publisher.Mono.create(pending::set);
+    var connection = Supervisor.create(slow).scheduler(clock.scheduler).connection();
+    var subscription = connection.inbound().subscribe();
+
+    subscription.dispose();
+    transport.connect(reactor.core.publisher.Flux.never()).subscribe(c -> pending.get().success(c));
+
+    // the handshake completed just after the application gave up: nobody may keep it open
+    assertThat(transport.lastPeer().aborted()).isTrue();
+  }
 }

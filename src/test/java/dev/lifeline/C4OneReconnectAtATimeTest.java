@@ -12,6 +12,8 @@ import dev.lifeline.testing.InMemoryTransport.Peer;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -20,7 +22,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
+import reactor.test.publisher.TestPublisher;
 import reactor.util.retry.Retry;
 
 /**
@@ -116,7 +121,8 @@ class C4OneReconnectAtATimeTest {
         .then(
             () -> {
               Peer peer = clock.transport.lastPeer();
-              // onerror is always followed by onclose in a browser: both arrive here
+              // the peer ignores signals after its first, as a closed socket would; the raw case
+              // is transportSignallingErrorThenCloseThenErrorAgainGivesOneAttempt
               peer.fail(new IOException("Connection reset"));
               peer.close(1006, "");
               peer.end();
@@ -172,6 +178,53 @@ class C4OneReconnectAtATimeTest {
               }
             })
         .then(() -> assertThat(clock.transport.attempts()).isEqualTo(21))
+        .thenCancel()
+        .verify();
+  }
+
+  @Test
+  void transportSignallingErrorThenCloseThenErrorAgainGivesOneAttempt() {
+    List<TestPublisher<Frame>> inbounds = new CopyOnWriteArrayList<>();
+    Transport misbehaving =
+        outbound ->
+            Mono.fromSupplier(
+                () -> {
+                  TestPublisher<Frame> inbound =
+                      TestPublisher.createNoncompliant(
+                          TestPublisher.Violation.CLEANUP_ON_TERMINATE);
+                  inbounds.add(inbound);
+                  return new Transport.Connection() {
+                    @Override
+                    public Flux<Frame> inbound() {
+                      return inbound.flux();
+                    }
+
+                    @Override
+                    public Mono<Void> close(Frame.Close frame) {
+                      return Mono.empty();
+                    }
+
+                    @Override
+                    public void dispose() {}
+                  };
+                });
+    var connection = Supervisor.create(misbehaving).scheduler(clock.scheduler).connection();
+
+    StepVerifier.withVirtualTime(connection::inbound, () -> clock.virtualTime, Long.MAX_VALUE)
+        .expectSubscription()
+        .then(
+            () -> {
+              // as a browser fires onerror and then onclose, and a socket may report twice
+              inbounds.get(0).error(new IOException("Connection reset"));
+              inbounds.get(0).complete();
+              inbounds.get(0).error(new IOException("Broken pipe"));
+            })
+        .thenAwait(ms(4_999))
+        .then(() -> assertThat(inbounds).hasSize(1))
+        .thenAwait(ms(1))
+        .then(() -> assertThat(inbounds).hasSize(2))
+        .thenAwait(ms(30_000))
+        .then(() -> assertThat(inbounds).hasSize(2))
         .thenCancel()
         .verify();
   }

@@ -131,4 +131,59 @@ class C5AttemptsCountPerOutageTest {
         .expectError(ReconnectsExhaustedException.class)
         .verify();
   }
+
+  @Test
+  void connectionThePeerClosesAfterStayingOpenForTheTimeoutCountsAsEstablished() {
+    // a quiet feed behind a proxy that closes idle connections: no frame ever, but no flapping
+    var supervised = clock.connect(s -> s.retry(Retry.fixedDelay(2, Duration.ofSeconds(1))));
+
+    StepVerifier.withVirtualTime(
+            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+        .expectSubscription()
+        .then(
+            () -> {
+              for (int i = 0; i < 10; i++) {
+                clock.advance(5_000);
+                clock.transport.lastPeer().close(1000, "idle");
+                clock.advance(1_000);
+              }
+            })
+        .then(() -> assertThat(clock.transport.attempts()).isEqualTo(11))
+        .thenCancel()
+        .verify();
+  }
+
+  @Test
+  void connectionThePeerClosesBeforeTheTimeoutIsAFailedAttempt() {
+    var supervised = clock.connect(s -> s.retry(Retry.fixedDelay(2, Duration.ofSeconds(1))));
+
+    StepVerifier.withVirtualTime(
+            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+        .expectSubscription()
+        .then(
+            () -> {
+              for (int i = 0; i < 3; i++) {
+                clock.advance(4_999);
+                clock.transport.lastPeer().close(1000, "idle");
+                clock.advance(1_000);
+              }
+            })
+        .expectError(ReconnectsExhaustedException.class)
+        .verify();
+    assertThat(clock.transport.attempts()).isEqualTo(3);
+  }
+
+  @Test
+  void connectionTheWatchdogFoundDeadNeverCountsAsEstablished() {
+    // a server that accepts the upgrade and then never sends anything: dead at I + T each time
+    var supervised = clock.connect(s -> s.retry(Retry.fixedDelay(2, Duration.ofSeconds(1))));
+
+    StepVerifier.withVirtualTime(
+            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+        .expectSubscription()
+        .thenAwait(ms(3 * 65_000 + 2 * 1_000))
+        .expectError(ReconnectsExhaustedException.class)
+        .verify();
+    assertThat(clock.transport.attempts()).isEqualTo(3);
+  }
 }

@@ -133,4 +133,22 @@ class C8HeartbeatTrafficHiddenTest {
         .thenCancel()
         .verify();
   }
+
+  @Test
+  void answerTextArrivingWhenNoHeartbeatAwaitsIsTheApplications() {
+    var supervised = clock.connect(s -> s.heartbeat(Heartbeat.text("heart_beat", "ok")));
+
+    StepVerifier.withVirtualTime(
+            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+        .expectSubscription()
+        .then(() -> clock.transport.lastPeer().send(Frame.text("ok")))
+        .expectNext(Frame.text("ok"))
+        .thenAwait(ms(60_000))
+        .then(() -> clock.transport.lastPeer().send(Frame.text("ok")))
+        .thenAwait(ms(1))
+        .then(() -> clock.transport.lastPeer().send(Frame.text("ok")))
+        .expectNext(Frame.text("ok"))
+        .thenCancel()
+        .verify();
+  }
 }

@@ -245,4 +245,54 @@ class C9OutboundBufferTest {
     assertThat(delivered)
         .containsExactlyElementsOf(IntStream.range(0, 200).mapToObj(Integer::toString).toList());
   }
+
+  @Test
+  void cancelledSendsFreeTheirPlaceInTheBuffer() {
+    var supervised = clock.connect(s -> s.outboundBufferCapacity(2));
+    List<String> outcomes = new ArrayList<>();
+
+    StepVerifier.withVirtualTime(
+            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+        .expectSubscription()
+        .then(() -> clock.transport.lastPeer().end())
+        .then(() -> supervised.connection().send(Frame.text("a")).subscribe().dispose())
+        .then(() -> supervised.connection().send(Frame.text("b")).subscribe().dispose())
+        .then(() -> send(supervised.connection(), "c", outcomes))
+        .then(() -> send(supervised.connection(), "d", outcomes))
+        .thenAwait(ms(5_000))
+        .then(() -> assertThat(outcomes).containsExactly("c: sent", "d: sent"))
+        .then(
+            () -> assertThat(clock.transport.lastPeer().receivedTexts()).containsExactly("c", "d"))
+        .thenCancel()
+        .verify();
+  }
+
+  @Test
+  void framesWaitForTheTransportsDemandAndTheHeartbeatOvertakesThem() {
+    clock.transport.outboundDemand(0);
+    var supervised = clock.connect();
+    List<String> outcomes = new ArrayList<>();
+
+    StepVerifier.withVirtualTime(
+            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+        .expectSubscription()
+        .then(
+            () ->
+                IntStream.range(0, 3)
+                    .forEach(i -> send(supervised.connection(), "f" + i, outcomes)))
+        .thenAwait(ms(60_000))
+        .then(() -> assertThat(outcomes).isEmpty())
+        .then(() -> clock.transport.lastPeer().request(2))
+        .then(
+            () ->
+                assertThat(clock.transport.lastPeer().received())
+                    .containsExactly(
+                        Frame.ping(java.nio.ByteBuffer.allocate(8).putLong(0, 1L)),
+                        Frame.text("f0")))
+        .then(() -> assertThat(outcomes).containsExactly("f0: sent"))
+        .then(() -> clock.transport.lastPeer().send(Frame.pong()).request(10))
+        .then(() -> assertThat(outcomes).containsExactly("f0: sent", "f1: sent", "f2: sent"))
+        .thenCancel()
+        .verify();
+  }
 }

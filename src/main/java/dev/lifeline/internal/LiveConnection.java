@@ -107,6 +107,10 @@ public final class LiveConnection extends Flux<Frame>
   private volatile PeerDeadException death;
   private volatile boolean closing;
   private boolean provenAlive;
+  // A transport that signals after terminating (an error, then a close) is ignored after the
+  // first terminal signal: one connection ends once, so one reconnect follows (C4).
+  private boolean done;
+  private long connectedAt;
 
   // Timer state, touched only by the timer task (one at a time).
   private long sequence;
@@ -157,7 +161,8 @@ public final class LiveConnection extends Flux<Frame>
   public void onSubscribe(Subscription s) {
     if (Operators.validate(upstream, s)) {
       upstream = s;
-      LAST_INBOUND.setRelease(this, scheduler.now(TimeUnit.NANOSECONDS));
+      connectedAt = scheduler.now(TimeUnit.NANOSECONDS);
+      LAST_INBOUND.setRelease(this, connectedAt);
       actual.onSubscribe(this);
       schedule(intervalNanos);
     }
@@ -165,12 +170,18 @@ public final class LiveConnection extends Flux<Frame>
 
   @Override
   public void onNext(Frame frame) {
+    if (done) {
+      Operators.onNextDropped(frame, actual.currentContext());
+      return;
+    }
     LAST_INBOUND.setRelease(this, scheduler.now(TimeUnit.NANOSECONDS));
     if (frame instanceof Frame.Text || frame instanceof Frame.Binary) {
       if (!provenAlive) {
         provenAlive();
       }
-      if (!heartbeat.isPong(frame)) {
+      // A text or binary answer is heartbeat traffic only while a heartbeat awaits it: the same
+      // text at any other time is the application's.
+      if (outstanding == 0 || !heartbeat.isPong(frame)) {
         if (demand != Long.MAX_VALUE) {
           DEMAND.decrementAndGet(this);
         }
@@ -193,7 +204,13 @@ public final class LiveConnection extends Flux<Frame>
 
   @Override
   public void onError(Throwable error) {
+    if (done) {
+      Operators.onErrorDropped(error, actual.currentContext());
+      return;
+    }
+    done = true;
     stop();
+    establishedByUptime();
     if (closing && death == null) {
       actual.onComplete();
     } else {
@@ -203,7 +220,12 @@ public final class LiveConnection extends Flux<Frame>
 
   @Override
   public void onComplete() {
+    if (done) {
+      return;
+    }
+    done = true;
     stop();
+    establishedByUptime();
     if (death != null) {
       actual.onError(death);
     } else if (closing) {
@@ -230,6 +252,20 @@ public final class LiveConnection extends Flux<Frame>
     upstream.cancel();
     if (!closing) {
       close(Frame.close(1000, ""));
+    }
+  }
+
+  /**
+   * A connection the peer ended after it stayed open for at least the heartbeat timeout counts as
+   * established even if no frame arrived (a quiet feed behind a proxy that closes idle
+   * connections), unlike one the peer ends at once (a flapping server) or one the watchdog found
+   * dead (nothing ever came through it).
+   */
+  private void establishedByUptime() {
+    if (!provenAlive
+        && death == null
+        && scheduler.now(TimeUnit.NANOSECONDS) - connectedAt >= timeoutNanos) {
+      provenAlive();
     }
   }
 

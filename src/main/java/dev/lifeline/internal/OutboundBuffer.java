@@ -5,6 +5,7 @@ import dev.lifeline.OutboundBufferFullException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Queue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import org.reactivestreams.Publisher;
@@ -30,12 +31,14 @@ public final class OutboundBuffer {
 
   private static final VarHandle WIP;
   private static final VarHandle CURRENT;
+  private static final VarHandle TERMINAL;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       WIP = lookup.findVarHandle(OutboundBuffer.class, "wip", int.class);
       CURRENT = lookup.findVarHandle(OutboundBuffer.class, "current", Outbound.class);
+      TERMINAL = lookup.findVarHandle(OutboundBuffer.class, "terminal", Throwable.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -80,9 +83,7 @@ public final class OutboundBuffer {
    * the first cause wins.
    */
   public void terminate(Throwable cause) {
-    if (terminal == null) {
-      terminal = cause;
-    }
+    TERMINAL.compareAndSet(this, null, cause);
     drain();
   }
 
@@ -126,8 +127,8 @@ public final class OutboundBuffer {
   private void failAll(Throwable t) {
     Send send;
     while ((send = queue.poll()) != null) {
-      waiting.decrementAndGet();
-      if (!send.cancelled) {
+      if (send.take()) {
+        waiting.decrementAndGet();
         send.actual.onError(t);
       }
     }
@@ -185,6 +186,10 @@ public final class OutboundBuffer {
       subscriber.onSubscribe(this);
       if (!detached) {
         CURRENT.setVolatile(buffer, this);
+        if (detached) {
+          // detach() ran between the check and the set: undo, or frames would stall here
+          CURRENT.compareAndSet(buffer, this, null);
+        }
       }
       buffer.drain();
     }
@@ -240,10 +245,10 @@ public final class OutboundBuffer {
         if (send == null) {
           break;
         }
-        buffer.waiting.decrementAndGet();
-        if (send.cancelled) {
-          continue;
+        if (!send.take()) {
+          continue; // withdrawn by its sender, who already freed its place
         }
+        buffer.waiting.decrementAndGet();
         actual.onNext(send.frame);
         WRITTEN.setRelease(this, (long) WRITTEN.getOpaque(this) + 1);
         e++;
@@ -253,7 +258,7 @@ public final class OutboundBuffer {
     }
   }
 
-  private static final class SendMono extends Mono<Void> {
+  private final class SendMono extends Mono<Void> {
     private final OutboundBuffer buffer;
     private final Frame frame;
 
@@ -270,15 +275,23 @@ public final class OutboundBuffer {
     }
   }
 
-  /** One queued frame and whom to tell when it left. Cancelling withdraws a waiting frame. */
-  private static final class Send implements Subscription {
+  /**
+   * One queued frame and whom to tell when it left. Cancelling withdraws a waiting frame and frees
+   * its place in the buffer at once; exactly one of the sender's cancel and the drain loop's take
+   * wins.
+   */
+  private final class Send extends AtomicBoolean implements Subscription {
     final Frame frame;
     final CoreSubscriber<? super Void> actual;
-    volatile boolean cancelled;
 
     Send(Frame frame, CoreSubscriber<? super Void> actual) {
       this.frame = frame;
       this.actual = actual;
+    }
+
+    /** Claims the frame for sending or failing; false if its sender withdrew it. */
+    boolean take() {
+      return compareAndSet(false, true);
     }
 
     @Override
@@ -288,7 +301,9 @@ public final class OutboundBuffer {
 
     @Override
     public void cancel() {
-      cancelled = true;
+      if (compareAndSet(false, true)) {
+        waiting.decrementAndGet();
+      }
     }
   }
 }

@@ -36,12 +36,27 @@ public final class InMemoryTransport implements Transport {
   private final AtomicInteger attempts = new AtomicInteger();
   private final AtomicInteger pending = new AtomicInteger();
   private volatile Mode mode = Mode.ACCEPT;
+  private volatile long outboundDemand = Long.MAX_VALUE;
   private volatile Throwable refusal;
 
   private enum Mode {
     ACCEPT,
     REFUSE,
     HANG
+  }
+
+  /**
+   * How many frames each new peer reads before it waits for {@link Peer#request(long)}, as a slow
+   * network or reader would. Defaults to unbounded.
+   *
+   * @since 0.1.0
+   */
+  public InMemoryTransport outboundDemand(long frames) {
+    if (frames < 0) {
+      throw new IllegalArgumentException("outbound demand must be 0 or more, was " + frames);
+    }
+    outboundDemand = frames;
+    return this;
   }
 
   /**
@@ -149,7 +164,7 @@ public final class InMemoryTransport implements Transport {
                     .doOnSubscribe(s -> pending.incrementAndGet())
                     .doOnCancel(pending::decrementAndGet);
             case ACCEPT -> {
-              Peer peer = new Peer(peers.size());
+              Peer peer = new Peer(peers.size(), outboundDemand);
               peers.add(peer);
               outbound.subscribe(peer.reader);
               yield Mono.just(peer.connection);
@@ -178,8 +193,22 @@ public final class InMemoryTransport implements Transport {
     private volatile Frame.Close closeFromClient;
     private volatile boolean aborted;
 
-    Peer(int index) {
+    private final long initialDemand;
+    private volatile Subscription outbound;
+
+    Peer(int index, long initialDemand) {
       this.index = index;
+      this.initialDemand = initialDemand;
+    }
+
+    /**
+     * Lets the client write {@code frames} more frames to this peer.
+     *
+     * @since 0.1.0
+     */
+    public Peer request(long frames) {
+      outbound.request(frames);
+      return this;
     }
 
     /**
@@ -296,7 +325,10 @@ public final class InMemoryTransport implements Transport {
     private final class Reader implements CoreSubscriber<Frame> {
       @Override
       public void onSubscribe(Subscription s) {
-        s.request(Long.MAX_VALUE);
+        outbound = s;
+        if (initialDemand > 0) {
+          s.request(initialDemand);
+        }
       }
 
       @Override
