@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
@@ -115,8 +116,10 @@ public final class SupervisedConnection implements Disposable {
 
   /**
    * What happens to this connection, as it happens; see {@link ConnectionEvent}. Completes after
-   * {@link ConnectionEvent.Closed}. Any number of subscribers; events before the first subscriber
-   * are kept (up to 256), later subscribers see events from their subscription on.
+   * {@link ConnectionEvent.Closed}. Any number of subscribers, each seeing the events from its
+   * subscription on: subscribe before {@link #inbound()} to see them all. Events are not buffered
+   * (a buffer would cost every connection memory): a subscriber that has not requested an event
+   * misses it rather than stalling the connection.
    *
    * @since 0.1.0
    */
@@ -146,6 +149,23 @@ public final class SupervisedConnection implements Disposable {
               "close frames are not sent with send(); call close() to end the connection"));
     }
     return buffer.send(frame);
+  }
+
+  /**
+   * Sends every frame {@code frames} emits, when subscribed: as {@link #send(Frame)} frame by
+   * frame, in order, without a {@code Mono} per frame. Subscribes to {@code frames} with a prefetch
+   * of 32 and requests more as the connection takes them, so a fast stream is backpressured by the
+   * network. Frames of concurrent sends interleave in the order they arrive. Completes when {@code
+   * frames} completed and its last frame was handed to a live connection. Fails, withdrawing its
+   * frames still waiting, with {@link OutboundBufferFullException} when the buffer is full, with
+   * the terminal error if supervision ends first, with the stream's own error, or with {@link
+   * IllegalArgumentException} for a {@link Frame.Close}; cancelling withdraws them too.
+   *
+   * @since 0.1.0
+   */
+  public Mono<Void> send(Publisher<? extends Frame> frames) {
+    Objects.requireNonNull(frames, "frames");
+    return buffer.sendAll(frames);
   }
 
   /**

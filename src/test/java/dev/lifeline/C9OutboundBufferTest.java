@@ -295,4 +295,85 @@ class C9OutboundBufferTest {
         .thenCancel()
         .verify();
   }
+
+  @Test
+  void streamOfFramesGoesOutInOrderAcrossAnOutageAndCompletesWhenTheLastLeft() {
+    var supervised = clock.connect();
+    List<String> outcomes = new ArrayList<>();
+
+    StepVerifier.withVirtualTime(
+            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+        .expectSubscription()
+        .then(() -> clock.transport.lastPeer().end())
+        .then(
+            () ->
+                supervised
+                    .connection()
+                    .send(reactor.core.publisher.Flux.range(0, 100).map(i -> Frame.text("s" + i)))
+                    .subscribe(null, e -> outcomes.add(e.getMessage()), () -> outcomes.add("sent")))
+        .then(() -> assertThat(outcomes).isEmpty())
+        .thenAwait(ms(5_000))
+        .then(
+            () ->
+                assertThat(clock.transport.lastPeer().receivedTexts())
+                    .containsExactlyElementsOf(
+                        IntStream.range(0, 100).mapToObj(i -> "s" + i).toList()))
+        .then(() -> assertThat(outcomes).containsExactly("sent"))
+        .thenCancel()
+        .verify();
+  }
+
+  @Test
+  void streamLargerThanTheBufferIsBackpressuredNotRefusedWhileConnected() {
+    clock.transport.outboundDemand(0);
+    var supervised = clock.connect(s -> s.outboundBufferCapacity(40));
+    List<String> outcomes = new ArrayList<>();
+
+    StepVerifier.withVirtualTime(
+            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+        .expectSubscription()
+        .then(
+            () ->
+                supervised
+                    .connection()
+                    .send(reactor.core.publisher.Flux.range(0, 1_000).map(i -> Frame.text("s" + i)))
+                    .subscribe(null, e -> outcomes.add(e.getMessage()), () -> outcomes.add("sent")))
+        // only the prefetch was taken from the stream while the peer reads nothing
+        .then(() -> assertThat(outcomes).isEmpty())
+        .then(() -> clock.transport.lastPeer().request(1_000))
+        .then(() -> assertThat(clock.transport.lastPeer().receivedTexts()).hasSize(1_000))
+        .then(() -> assertThat(outcomes).containsExactly("sent"))
+        .thenCancel()
+        .verify();
+  }
+
+  @Test
+  void streamThatOverflowsTheBufferFailsAndWithdrawsItsWaitingFrames() {
+    var supervised = clock.connect(s -> s.outboundBufferCapacity(10));
+    List<String> outcomes = new ArrayList<>();
+
+    StepVerifier.withVirtualTime(
+            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+        .expectSubscription()
+        .then(() -> clock.transport.lastPeer().end())
+        .then(
+            () ->
+                supervised
+                    .connection()
+                    .send(reactor.core.publisher.Flux.range(0, 20).map(i -> Frame.text("s" + i)))
+                    .subscribe(null, e -> outcomes.add(e.getMessage()), () -> outcomes.add("sent")))
+        .then(
+            () ->
+                assertThat(outcomes)
+                    .containsExactly(
+                        "outbound buffer full: 10 of 10 frames already wait for a connection;"
+                            + " retry after the reconnect, slow down, or raise"
+                            + " Supervisor.outboundBufferCapacity"))
+        .then(() -> send(supervised.connection(), "single", outcomes))
+        .thenAwait(ms(5_000))
+        .then(
+            () -> assertThat(clock.transport.lastPeer().receivedTexts()).containsExactly("single"))
+        .thenCancel()
+        .verify();
+  }
 }

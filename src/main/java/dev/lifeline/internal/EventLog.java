@@ -15,17 +15,15 @@ import reactor.core.scheduler.Scheduler;
  * number of subscribers, and logs each at DEBUG. Events come from the transport's thread and from
  * timers; emission is serialized here, so the sink never sees concurrent calls.
  *
- * <p>Up to {@value #BUFFER} events wait for the first subscriber; later subscribers see events from
- * their subscription on. A subscriber that falls {@value #BUFFER} events behind misses events
- * rather than stalling the connection.
+ * <p>Events go to the subscribers present when they happen, without a buffer (which would cost
+ * every connection memory): subscribe before {@code inbound()} to see them all. A subscriber that
+ * has not requested an event misses it rather than stalling the connection.
  */
 public final class EventLog {
   private static final Logger log = LoggerFactory.getLogger("dev.lifeline.events");
-  private static final int BUFFER = 256;
 
   private final Scheduler scheduler;
-  private final Sinks.Many<ConnectionEvent> sink =
-      Sinks.many().multicast().onBackpressureBuffer(BUFFER, false);
+  private final Sinks.Many<ConnectionEvent> sink = Sinks.many().multicast().directBestEffort();
 
   public EventLog(Scheduler scheduler) {
     this.scheduler = scheduler;
@@ -89,8 +87,8 @@ public final class EventLog {
       log.debug("{}", event);
     }
     // Results considered: OK; FAIL_ZERO_SUBSCRIBER and FAIL_OVERFLOW mean nobody is listening
-    // or a listener fell 256 events behind: events are observations, and dropping them must
-    // never stall or fail the connection. FAIL_NON_SERIALIZED cannot happen (synchronized);
+    // or a listener has not requested this event: events are observations, and dropping them
+    // must never stall or fail the connection. FAIL_NON_SERIALIZED cannot happen (synchronized);
     // FAIL_TERMINATED only after closed(), when no further event is meaningful.
     sink.tryEmitNext(event);
   }

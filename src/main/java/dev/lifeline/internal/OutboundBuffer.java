@@ -7,6 +7,7 @@ import java.lang.invoke.VarHandle;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscriber;
@@ -15,6 +16,7 @@ import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
 import reactor.util.concurrent.Queues;
+import reactor.util.context.Context;
 
 /**
  * The application's frames on their way to whichever connection is live (C9): a bounded
@@ -45,7 +47,7 @@ public final class OutboundBuffer {
   }
 
   private final int capacity;
-  private final Queue<Send> queue = Queues.<Send>unboundedMultiproducer().get();
+  private final Queue<Ticket> queue = Queues.<Ticket>unboundedMultiproducer().get();
   private final AtomicInteger waiting = new AtomicInteger();
 
   @SuppressWarnings("unused") // accessed through WIP
@@ -63,6 +65,14 @@ public final class OutboundBuffer {
   /** A send of {@code frame}: lazy, queued when subscribed. */
   public Mono<Void> send(Frame frame) {
     return new SendMono(this, frame);
+  }
+
+  /**
+   * A send of every frame {@code frames} emits: lazy; subscribes to {@code frames} when subscribed,
+   * with a bounded prefetch, and queues each frame as it arrives.
+   */
+  public Mono<Void> sendAll(Publisher<? extends Frame> frames) {
+    return new StreamSendMono(frames);
   }
 
   /** The frames waiting for a connection. */
@@ -87,15 +97,23 @@ public final class OutboundBuffer {
     drain();
   }
 
-  private void offer(Send send) {
+  /** Claims a place for one frame: null if it got one, otherwise why not. */
+  private Throwable reserve() {
     Throwable t = terminal;
     if (t != null) {
-      send.actual.onError(t);
-      return;
+      return t;
     }
     if (waiting.incrementAndGet() > capacity) {
       waiting.decrementAndGet();
-      send.actual.onError(new OutboundBufferFullException(capacity));
+      return new OutboundBufferFullException(capacity);
+    }
+    return null;
+  }
+
+  private void offer(Send send) {
+    Throwable refused = reserve();
+    if (refused != null) {
+      send.actual.onError(refused);
       return;
     }
     queue.offer(send);
@@ -125,13 +143,27 @@ public final class OutboundBuffer {
   }
 
   private void failAll(Throwable t) {
-    Send send;
-    while ((send = queue.poll()) != null) {
-      if (send.take()) {
-        waiting.decrementAndGet();
-        send.actual.onError(t);
-      }
+    Ticket ticket;
+    while ((ticket = queue.poll()) != null) {
+      ticket.fail(t);
     }
+  }
+
+  /**
+   * One frame's place in the queue. The drain loop calls {@link #take()} once per ticket and then
+   * {@link #sent()} if it wrote the frame, or {@link #fail(Throwable)} instead of both when
+   * supervision ended. Each call frees the frame's place in the buffer unless a withdrawal already
+   * did.
+   */
+  private interface Ticket {
+    /** The frame to write now, or null when its sender withdrew it. */
+    Frame take();
+
+    /** The frame {@link #take()} returned was handed to a live connection. */
+    void sent();
+
+    /** Supervision ended before this ticket's frame left. */
+    void fail(Throwable cause);
   }
 
   /**
@@ -231,7 +263,7 @@ public final class OutboundBuffer {
     void emitReady() {
       long r = requested;
       long e = emitted;
-      Queue<Send> queue = buffer.queue;
+      Queue<Ticket> queue = buffer.queue;
       while (e != r && !detached) {
         if (heartbeat != null) {
           Frame ping = (Frame) HEARTBEAT.getAndSet(this, null);
@@ -241,18 +273,18 @@ public final class OutboundBuffer {
             continue;
           }
         }
-        Send send = queue.poll();
-        if (send == null) {
+        Ticket ticket = queue.poll();
+        if (ticket == null) {
           break;
         }
-        if (!send.take()) {
-          continue; // withdrawn by its sender, who already freed its place
+        Frame frame = ticket.take();
+        if (frame == null) {
+          continue; // withdrawn by its sender
         }
-        buffer.waiting.decrementAndGet();
-        actual.onNext(send.frame);
+        actual.onNext(frame);
         WRITTEN.setRelease(this, (long) WRITTEN.getOpaque(this) + 1);
         e++;
-        send.actual.onComplete();
+        ticket.sent();
       }
       emitted = e;
     }
@@ -280,7 +312,7 @@ public final class OutboundBuffer {
    * its place in the buffer at once; exactly one of the sender's cancel and the drain loop's take
    * wins.
    */
-  private final class Send extends AtomicBoolean implements Subscription {
+  private final class Send extends AtomicBoolean implements Subscription, Ticket {
     final Frame frame;
     final CoreSubscriber<? super Void> actual;
 
@@ -289,9 +321,26 @@ public final class OutboundBuffer {
       this.actual = actual;
     }
 
-    /** Claims the frame for sending or failing; false if its sender withdrew it. */
-    boolean take() {
-      return compareAndSet(false, true);
+    @Override
+    public Frame take() {
+      if (!compareAndSet(false, true)) {
+        return null; // withdrawn: cancel() already freed the place
+      }
+      waiting.decrementAndGet();
+      return frame;
+    }
+
+    @Override
+    public void sent() {
+      actual.onComplete();
+    }
+
+    @Override
+    public void fail(Throwable cause) {
+      if (compareAndSet(false, true)) {
+        waiting.decrementAndGet();
+        actual.onError(cause);
+      }
     }
 
     @Override
@@ -303,6 +352,164 @@ public final class OutboundBuffer {
     public void cancel() {
       if (compareAndSet(false, true)) {
         waiting.decrementAndGet();
+      }
+    }
+  }
+
+  private final class StreamSendMono extends Mono<Void> {
+    private final Publisher<? extends Frame> frames;
+
+    StreamSendMono(Publisher<? extends Frame> frames) {
+      this.frames = frames;
+    }
+
+    @Override
+    public void subscribe(CoreSubscriber<? super Void> actual) {
+      frames.subscribe(new StreamSend(actual));
+    }
+  }
+
+  /**
+   * A stream of frames being sent: requests {@value #PREFETCH} frames, queues a ticket per frame as
+   * it arrives (so frames of several senders interleave in arrival order), and requests more as the
+   * connection takes them. Completes when the stream completed and its last frame left; on
+   * overflow, termination, a close frame, an error of the stream or cancellation it stops, and its
+   * frames still waiting are withdrawn.
+   */
+  private final class StreamSend implements CoreSubscriber<Frame>, Subscription, Ticket {
+    private static final int PREFETCH = 32;
+    private static final int REPLENISH = 24;
+
+    private final CoreSubscriber<? super Void> actual;
+    private final Queue<Frame> frames = Queues.<Frame>get(PREFETCH).get();
+    private final AtomicLong remaining = new AtomicLong();
+    private final AtomicLong queued = new AtomicLong();
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private Subscription upstream;
+    private volatile boolean done;
+    private int taken; // drain loop only
+
+    StreamSend(CoreSubscriber<? super Void> actual) {
+      this.actual = actual;
+    }
+
+    @Override
+    public Context currentContext() {
+      return actual.currentContext();
+    }
+
+    @Override
+    public void onSubscribe(Subscription s) {
+      if (Operators.validate(upstream, s)) {
+        upstream = s;
+        actual.onSubscribe(this);
+        s.request(PREFETCH);
+      }
+    }
+
+    @Override
+    public void onNext(Frame frame) {
+      if (finished.get()) {
+        return;
+      }
+      if (frame instanceof Frame.Close) {
+        stop(
+            new IllegalArgumentException(
+                "close frames are not sent with send(); call close() to end the connection"));
+        return;
+      }
+      Throwable refused = reserve();
+      if (refused != null) {
+        stop(refused);
+        return;
+      }
+      remaining.incrementAndGet();
+      queued.incrementAndGet();
+      frames.offer(frame);
+      queue.offer(this);
+      drain();
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      stop(error);
+    }
+
+    @Override
+    public void onComplete() {
+      done = true;
+      if (remaining.get() == 0 && finished.compareAndSet(false, true)) {
+        actual.onComplete();
+      }
+    }
+
+    @Override
+    public Frame take() {
+      Frame frame = frames.poll();
+      if (!claimPlace()) {
+        return null; // the stream stopped and already freed this frame's place
+      }
+      waiting.decrementAndGet();
+      return finished.get() ? null : frame;
+    }
+
+    /** Takes one of this stream's places in the buffer, unless {@link #stop} freed them all. */
+    private boolean claimPlace() {
+      for (; ; ) {
+        long n = queued.get();
+        if (n == 0) {
+          return false;
+        }
+        if (queued.compareAndSet(n, n - 1)) {
+          return true;
+        }
+      }
+    }
+
+    @Override
+    public void sent() {
+      long left = remaining.decrementAndGet();
+      if (++taken == REPLENISH) {
+        taken = 0;
+        upstream.request(REPLENISH);
+      }
+      if (left == 0 && done && finished.compareAndSet(false, true)) {
+        actual.onComplete();
+      }
+    }
+
+    @Override
+    public void fail(Throwable cause) {
+      frames.poll();
+      if (claimPlace()) {
+        waiting.decrementAndGet();
+      }
+      stop(cause);
+    }
+
+    private void stop(Throwable cause) {
+      if (finished.compareAndSet(false, true)) {
+        freePlaces();
+        upstream.cancel();
+        actual.onError(cause);
+      }
+    }
+
+    /** Withdraws every frame still waiting: their places are free for other senders at once. */
+    private void freePlaces() {
+      waiting.addAndGet((int) -queued.getAndSet(0));
+    }
+
+    @Override
+    public void request(long n) {
+      // a Mono<Void> emits no value: demand has nothing to govern
+    }
+
+    @Override
+    public void cancel() {
+      if (finished.compareAndSet(false, true)) {
+        freePlaces();
+        upstream.cancel();
       }
     }
   }
