@@ -18,31 +18,42 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.reactivestreams.Publisher;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
+import reactor.util.concurrent.Queues;
 
 /**
  * One client connection under a {@link ServerSupervisor}'s watch.
  *
  * <p>It sits in the channel pipeline just before Reactor Netty's bridge, so it sees every frame the
- * client sends — pings and close frames included — before Reactor Netty does, whether or not the
- * application reads. Per frame it writes the time in one field; data frames are copied into {@link
- * Frame}s and their buffers released here, heartbeats answered here, and only the application's
- * frames go on to {@link #inbound()}.
+ * client sends — pings and close frames included — before Reactor Netty does. Per frame it writes
+ * the time in one field; data frames are copied into {@link Frame}s and their buffers released
+ * here, heartbeats answered here, and only the application's frames go on to {@link #inbound()}.
+ *
+ * <p>Reactor Netty stops reading the socket as soon as its reader has no demand, and then nothing
+ * is answered. So the session itself reads with unbounded demand from the start and holds the
+ * application's frames in its own queue, fed to {@link #inbound()} on demand; only when {@value
+ * #INBOUND_BUFFER} frames wait there does it stop reading (TCP backpressure to the client), and it
+ * reads again once the application has taken them down to {@value #RESUME_AT}. While it does not
+ * read, the client is not judged idle: a stalled reader cannot tell silence from its own backlog.
  */
 final class ServerSession extends ChannelInboundHandlerAdapter implements ServerConnection {
   private static final String HANDLER_NAME = "lifeline.serverSession";
   private static final int GOING_AWAY = 1001;
   private static final int MESSAGE_TOO_BIG = 1009;
+  static final int INBOUND_BUFFER = 256;
+  private static final int RESUME_AT = INBOUND_BUFFER / 2;
 
   private final ServerSupervisor supervisor;
   private final WebsocketInbound in;
@@ -55,6 +66,14 @@ final class ServerSession extends ChannelInboundHandlerAdapter implements Server
   private final SocketAddress remoteAddress;
   private final Disposable.Swap timer = Disposables.swap();
   private final AtomicBoolean ended = new AtomicBoolean();
+  private final Sinks.Many<Frame> frames =
+      Sinks.many().unicast().onBackpressureBuffer(Queues.<Frame>unbounded().get());
+  // frames handed to `frames` and not yet taken by the application; may exceed INBOUND_BUFFER by
+  // the frames of the read that filled it
+  private final AtomicInteger buffered = new AtomicInteger();
+  // event loop only
+  private boolean paused;
+  private boolean discarding;
   private volatile long lastInbound;
   private volatile WebSocketCloseStatus closeStatus;
   private volatile Throwable violation;
@@ -75,6 +94,10 @@ final class ServerSession extends ChannelInboundHandlerAdapter implements Server
     in.aggregateFrames(supervisor.maxMessageLength());
     connection.addHandlerLast(HANDLER_NAME, this);
     in.receiveCloseStatus().subscribe(status -> closeStatus = status, e -> {});
+    // unbounded: Reactor Netty then leaves the reading to us (see the class comment). The
+    // terminal results are ignored: the bridge terminates once, on the event loop, after its last
+    // frame, so only OK or (the application cancelled) FAIL_CANCELLED can come back
+    in.receiveObject().subscribe(this::received, frames::tryEmitError, frames::tryEmitComplete);
     supervisor.opened(new ServerEvent.ClientConnected(supervisor.now(), id, remoteAddress));
     connection.onDispose(this::ended);
     schedule(idleNanos);
@@ -92,13 +115,10 @@ final class ServerSession extends ChannelInboundHandlerAdapter implements Server
 
   @Override
   public Flux<Frame> inbound() {
-    return in.receiveObject()
-        .<Frame>handle(
-            (received, sink) -> {
-              if (received instanceof Frame frame) {
-                sink.next(frame);
-              }
-            })
+    return frames
+        .asFlux()
+        .doOnNext(frame -> taken())
+        .doOnCancel(() -> connection.channel().eventLoop().execute(this::discardFromNowOn))
         // a violation is raised after Netty closed the channel, so after these frames completed:
         // look for it in a later event loop task
         .concatWith(
@@ -193,8 +213,55 @@ final class ServerSession extends ChannelInboundHandlerAdapter implements Server
     timer.update(scheduler.schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS));
   }
 
+  /** On the event loop: a frame from Reactor Netty's bridge, after {@link #channelRead}. */
+  private void received(Object received) {
+    if (!(received instanceof Frame frame) || discarding) {
+      return;
+    }
+    buffered.incrementAndGet();
+    // Results considered: OK; FAIL_CANCELLED (the application cancelled inbound(): the frame is
+    // dropped, as discardFromNowOn will drop the next ones). FAIL_OVERFLOW cannot happen (unbounded
+    // queue, bounded by pausing), nor FAIL_NON_SERIALIZED (event loop only), nor FAIL_TERMINATED
+    // (terminated by the same bridge after its last frame).
+    if (frames.tryEmitNext(frame).isFailure()) {
+      buffered.decrementAndGet();
+    } else if (buffered.get() >= INBOUND_BUFFER && !paused) {
+      paused = true;
+      connection.channel().config().setAutoRead(false);
+    }
+  }
+
+  /** On the application's thread: it took one frame from {@link #inbound()}. */
+  private void taken() {
+    // crossing RESUME_AT downwards: every pause is followed by such a crossing while the
+    // application reads
+    if (buffered.decrementAndGet() == RESUME_AT) {
+      connection.channel().eventLoop().execute(this::resume);
+    }
+  }
+
+  private void discardFromNowOn() {
+    discarding = true;
+    resume();
+  }
+
+  /** On the event loop. */
+  private void resume() {
+    if (paused && (discarding || buffered.get() < INBOUND_BUFFER)) {
+      paused = false;
+      // silence while not reading was not observed: count it from now
+      lastInbound = scheduler.now(TimeUnit.NANOSECONDS);
+      connection.channel().config().setAutoRead(true);
+    }
+  }
+
   private void checkIdle() {
     if (ended.get()) {
+      return;
+    }
+    if (!connection.channel().config().isAutoRead()) {
+      // the application is not reading, so neither is the socket: a stalled reader is not judged
+      schedule(idleNanos);
       return;
     }
     long silent = scheduler.now(TimeUnit.NANOSECONDS) - lastInbound;

@@ -4,6 +4,7 @@ import dev.lifeline.Heartbeat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
@@ -18,6 +19,7 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
+import reactor.util.concurrent.Queues;
 
 /**
  * The server half of Lifeline, for Reactor Netty {@code HttpServer} routes: it answers the clients'
@@ -35,16 +37,20 @@ import reactor.netty.http.websocket.WebsocketOutbound;
  * <p>For every connection it:
  *
  * <ul>
- *   <li>answers the {@linkplain Builder#heartbeat(Heartbeat) heartbeat dialect} at once, whether or
- *       not the application reads, and keeps heartbeats away from the application; RFC 6455 pings
- *       are answered by Netty (the route's {@code WebsocketServerSpec.handlePing} must stay {@code
- *       false}, its default);
+ *   <li>answers the {@linkplain Builder#heartbeat(Heartbeat) heartbeat dialect} as the frame is
+ *       read, and keeps heartbeats away from the application; RFC 6455 pings are answered by Netty
+ *       (the route's {@code WebsocketServerSpec.handlePing} must stay {@code false}, its default).
+ *       It reads the socket whether or not the application reads, holding up to 256 of the
+ *       application's frames for it; only while 256 frames wait for a slow application does it stop
+ *       reading (TCP backpressure to the client), and heartbeats wait with the rest until the
+ *       application has taken them down to 128;
  *   <li>notes the time of every frame from the client — data, ping, pong, close — in one field, and
  *       closes the connection with status 1001 and a reason when the client stayed silent for
  *       longer than the {@linkplain Builder#idleTimeout(Duration) idle limit}. One timer per
  *       connection at a time: when it fires it either closes the connection or sleeps until the
  *       last frame's time plus the limit; no work per frame but the time stamp, no thread per
- *       connection;
+ *       connection. A connection is not judged while it is not read (see above): its silence is
+ *       counted from when reading resumes;
  *   <li>reports {@link ServerEvent}s.
  * </ul>
  *
@@ -69,8 +75,12 @@ public final class ServerSupervisor {
   private final int maxMessageLength;
   private final Scheduler scheduler;
   private final AtomicInteger connections = new AtomicInteger();
+  // unsafe: emissions are serialised by `delivering` below, without a lock
   private final Sinks.Many<ServerEvent> events =
-      Sinks.many().multicast().onBackpressureBuffer(EVENT_BUFFER, false);
+      Sinks.unsafe().many().multicast().onBackpressureBuffer(EVENT_BUFFER, false);
+  private final Queue<ServerEvent> toDeliver = Queues.<ServerEvent>unboundedMultiproducer().get();
+  private final AtomicInteger waiting = new AtomicInteger();
+  private final AtomicInteger delivering = new AtomicInteger();
 
   private ServerSupervisor(Builder builder) {
     this.heartbeat = builder.heartbeat;
@@ -117,7 +127,10 @@ public final class ServerSupervisor {
    * What happens to the clients, as it happens; see {@link ServerEvent}. Hot: any number of
    * subscribers, each sees events from its subscription on; up to 256 events wait for the first
    * subscriber, and a subscriber that falls 256 events behind misses events rather than slowing the
-   * server.
+   * server. Events are delivered in order, one at a time, on the event loop of a connection that
+   * reported one; no lock is held meanwhile, so a slow subscriber holds up that one thread and the
+   * delivery of events (up to 256 wait, later ones are missed), not the other connections. Move
+   * slow work off with {@code publishOn}.
    *
    * @since 0.1.0
    */
@@ -161,8 +174,9 @@ public final class ServerSupervisor {
     return scheduler;
   }
 
+  /** Wall-clock time, by the scheduler, for the events' time stamps. */
   Instant now() {
-    return Instant.EPOCH.plusNanos(scheduler.now(TimeUnit.NANOSECONDS));
+    return Instant.ofEpochMilli(scheduler.now(TimeUnit.MILLISECONDS));
   }
 
   void opened(ServerEvent.ClientConnected event) {
@@ -175,14 +189,37 @@ public final class ServerSupervisor {
     emit(event);
   }
 
-  synchronized void emit(ServerEvent event) {
+  /**
+   * Called from any event loop. The thread that finds nobody delivering delivers every waiting
+   * event, including those other threads leave meanwhile; the others only leave theirs and return.
+   */
+  void emit(ServerEvent event) {
     if (log.isDebugEnabled()) {
       log.debug("{}", event);
     }
-    // Results considered: OK; FAIL_ZERO_SUBSCRIBER and FAIL_OVERFLOW mean nobody listens or a
-    // listener fell behind: events are observations and must never stall a connection.
-    // FAIL_NON_SERIALIZED cannot happen (synchronized); FAIL_TERMINATED cannot (never completed).
-    events.tryEmitNext(event);
+    if (waiting.incrementAndGet() > EVENT_BUFFER) {
+      // a subscriber holds up the delivering thread: miss the event rather than grow without bound
+      waiting.decrementAndGet();
+      log.debug("event missed, {} events wait for a slow subscriber: {}", EVENT_BUFFER, event);
+      return;
+    }
+    toDeliver.offer(event);
+    if (delivering.getAndIncrement() != 0) {
+      return;
+    }
+    int missed = 1;
+    do {
+      ServerEvent next;
+      while ((next = toDeliver.poll()) != null) {
+        waiting.decrementAndGet();
+        // Results considered: OK; FAIL_ZERO_SUBSCRIBER and FAIL_OVERFLOW mean nobody listens or a
+        // listener fell behind: events are observations and must never stall a connection.
+        // FAIL_NON_SERIALIZED cannot happen (only the thread that won `delivering` emits);
+        // FAIL_TERMINATED cannot (never completed).
+        events.tryEmitNext(next);
+      }
+      missed = delivering.addAndGet(-missed);
+    } while (missed != 0);
   }
 
   /**

@@ -9,10 +9,15 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import java.io.IOException;
 import java.net.URI;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.reactivestreams.Publisher;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -51,22 +56,26 @@ final class WebSocketAttempt {
   }
 
   Mono<Transport.Connection> start() {
-    return Mono.create(
-        sink -> {
-          this.sink = sink;
-          sink.onCancel(this::cancel);
-          exchange =
-              transport
-                  .httpClient()
-                  .doOnConnected(connected -> onConnected(connected.channel()))
-                  .websocket(transport.websocketSpec())
-                  .uri(uri)
-                  .handle(this::onHandshake)
-                  .subscribe(null, this::onError, this::onEnd);
-          if (state.get() == CANCELLED) {
-            exchange.dispose();
-          }
-        });
+    return Mono.<Transport.Connection>create(
+            sink -> {
+              this.sink = sink;
+              sink.onCancel(this::cancel);
+              exchange =
+                  transport
+                      .httpClient()
+                      .doOnConnected(connected -> onConnected(connected.channel()))
+                      .websocket(transport.websocketSpec())
+                      .uri(uri)
+                      .handle(this::onHandshake)
+                      .subscribe(null, this::onError, this::onEnd);
+              if (state.get() == CANCELLED) {
+                exchange.dispose();
+              }
+            })
+        // cancelled at the instant the handshake completed: onHandshake won the state, cancel()
+        // released nothing, and the sink discards the established connection instead of emitting
+        // it; close it rather than leak an open channel
+        .doOnDiscard(Transport.Connection.class, Transport.Connection::dispose);
   }
 
   private void onConnected(Channel channel) {
@@ -83,6 +92,10 @@ final class WebSocketAttempt {
                 () -> fail(new HandshakeTimeoutException(uri.toString(), timeout)),
                 timeout.toNanos(),
                 TimeUnit.NANOSECONDS);
+    if (state.get() != PENDING) {
+      // a concurrent cancel() released the attempt before the timer existed
+      stopTimer();
+    }
   }
 
   private Publisher<Void> onHandshake(WebsocketInbound in, WebsocketOutbound out) {
@@ -161,6 +174,33 @@ final class WebSocketAttempt {
       return new IOException(
           "WebSocket handshake with " + uri + " failed: " + error.getMessage(), error);
     }
+    Throwable untrusted = untrustedCertificate(error);
+    if (untrusted != null) {
+      return new TlsHandshakeException(
+          "TLS handshake with "
+              + uri
+              + " failed: the server's certificate is not trusted ("
+              + untrusted.getMessage()
+              + "); if it is self-signed or signed by a private authority, pass an SslContext that"
+              + " trusts it with WebSocketTransport.sslContext(..)",
+          error);
+    }
     return error;
+  }
+
+  /** The certificate failure in {@code error}'s causes if it is a failed TLS handshake, or null. */
+  private static Throwable untrustedCertificate(Throwable error) {
+    boolean tls = false;
+    for (Throwable t = error; t != null && t.getCause() != t; t = t.getCause()) {
+      tls |= t instanceof SSLException;
+      if (tls
+          && (t instanceof CertificateException
+              || t instanceof CertPathValidatorException
+              || t instanceof CertPathBuilderException
+              || t instanceof SSLPeerUnverifiedException)) {
+        return t;
+      }
+    }
+    return null;
   }
 }

@@ -45,6 +45,8 @@ import reactor.netty.resources.ConnectionProvider;
  *       Netty itself would wait forever.
  *   <li>Answered with a status other than 101: {@link dev.lifeline.HandshakeException}; retryable
  *       for 5xx, 408 and 429 only (C7).
+ *   <li>{@code wss://} to a server whose certificate is not trusted: {@link TlsHandshakeException}
+ *       with the JDK's failure as cause; not retryable.
  * </ul>
  *
  * <p>Once connected, the {@linkplain Transport.Connection#inbound() inbound} frames are the peer's

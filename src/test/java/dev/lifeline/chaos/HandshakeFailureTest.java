@@ -8,6 +8,7 @@ import dev.lifeline.HandshakeTimeoutException;
 import dev.lifeline.ReconnectsExhaustedException;
 import dev.lifeline.SupervisedConnection;
 import dev.lifeline.Supervisor;
+import dev.lifeline.netty.TlsHandshakeException;
 import dev.lifeline.netty.WebSocketTransport;
 import dev.lifeline.testing.FaultProxy;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
@@ -118,7 +119,9 @@ class HandshakeFailureTest {
 
       Throwable failure = fail(Chaos.supervisor(uri, RETRIES), 0);
 
-      assertThat(failure).isInstanceOf(SSLHandshakeException.class);
+      assertThat(failure)
+          .isInstanceOf(TlsHandshakeException.class)
+          .hasCauseInstanceOf(SSLHandshakeException.class);
       assertThat(Supervisor.DEFAULT_RETRYABLE.test(failure)).isFalse();
       assertThat(tlsProxy.accepted()).isEqualTo(1);
       Chaos.report("untrusted TLS certificate", "stopped after 1 attempt: " + failure.getMessage());

@@ -9,9 +9,22 @@ import dev.lifeline.SupervisedConnection;
 import dev.lifeline.Supervisor;
 import dev.lifeline.Transport;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Publisher;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.websocket.WebsocketInbound;
+import reactor.netty.http.websocket.WebsocketOutbound;
+import reactor.netty.resources.LoopResources;
 import reactor.test.StepVerifier;
 
 /** The server half against real sockets on loopback. */
@@ -108,5 +121,162 @@ class ServerSupervisorTest {
       assertThat(inbound.next().block(WAIT)).isEqualTo(Frame.text("after"));
       ws.close().block(WAIT);
     }
+  }
+
+  @Test
+  void heartbeatsAreAnsweredWhileTheApplicationIsSlow() {
+    ServerSupervisor supervisor = ServerSupervisor.builder().build();
+    try (TestServer server = TestServer.start(0, routes -> routes.ws("/ws", stalled(supervisor)))) {
+      SupervisedConnection ws =
+          Supervisor.create(WebSocketTransport.create(server.uri("/ws")))
+              .heartbeat(
+                  Heartbeat.text("heart_beat", "ok")
+                      .interval(Duration.ofMillis(300))
+                      .timeout(Duration.ofMillis(500)))
+              .connection();
+      Flux<ConnectionEvent> clientEvents = ws.events().replay().autoConnect(0);
+      ws.inbound().subscribe();
+
+      // fewer frames than the session holds for its application, far more than it reads at once
+      Flux.range(0, 200).concatMap(i -> ws.send(Frame.text("x".repeat(1000)))).blockLast(WAIT);
+
+      List<ConnectionEvent> outcomes =
+          clientEvents
+              .filter(
+                  e ->
+                      e instanceof ConnectionEvent.HeartbeatAnswered
+                          || e instanceof ConnectionEvent.PeerDead)
+              .take(4)
+              .collectList()
+              .block(WAIT);
+      assertThat(outcomes).allMatch(ConnectionEvent.HeartbeatAnswered.class::isInstance);
+      ws.close().block(WAIT);
+    }
+  }
+
+  @Test
+  void clientIsNotJudgedIdleWhileItsFramesWaitForTheApplication() {
+    ServerSupervisor supervisor =
+        ServerSupervisor.builder().idleTimeout(Duration.ofMillis(300)).build();
+    Flux<ServerEvent> events = supervisor.events().replay().autoConnect(0);
+    try (TestServer server = TestServer.start(0, routes -> routes.ws("/ws", stalled(supervisor)))) {
+      // more frames than the session holds: it stops reading, then the client goes silent
+      Flux<Frame> backlog =
+          Flux.range(0, ServerSession.INBOUND_BUFFER + 100)
+              .map(i -> (Frame) Frame.text("x".repeat(1000)))
+              .concatWith(Flux.never());
+      Transport.Connection client =
+          WebSocketTransport.create(server.uri("/ws")).connect(backlog).block(WAIT);
+
+      StepVerifier.create(events)
+          .expectNextMatches(ServerEvent.ClientConnected.class::isInstance)
+          // five idle limits
+          .expectNoEvent(Duration.ofMillis(1500))
+          .thenCancel()
+          .verify(WAIT);
+      client.dispose();
+    }
+  }
+
+  @Test
+  void slowApplicationReceivesEveryFrameInOrderPastTheBuffer() {
+    int count = ServerSession.INBOUND_BUFFER * 3;
+    ServerSupervisor supervisor = ServerSupervisor.builder().build();
+    try (TestServer server =
+        TestServer.start(
+            0,
+            routes ->
+                routes.ws(
+                    "/ws",
+                    supervisor.handler(
+                        c -> c.send(c.inbound().delayElements(Duration.ofMillis(1))))))) {
+      Transport.Connection client =
+          WebSocketTransport.create(server.uri("/ws"))
+              .connect(
+                  Flux.range(0, count)
+                      .map(i -> (Frame) Frame.text(i + ":" + "x".repeat(500)))
+                      .concatWith(Flux.never()))
+              .block(WAIT);
+
+      List<Frame> echoed = client.inbound().take(count).collectList().block(WAIT);
+      assertThat(echoed)
+          .containsExactlyElementsOf(
+              Flux.range(0, count)
+                  .map(i -> (Frame) Frame.text(i + ":" + "x".repeat(500)))
+                  .collectList()
+                  .block());
+      client.dispose();
+    }
+  }
+
+  @Test
+  void eventTimesAreWallClockTimes() {
+    ServerSupervisor supervisor = ServerSupervisor.builder().build();
+    Flux<ServerEvent> events = supervisor.events().replay().autoConnect(0);
+    try (TestServer server = TestServer.echo(supervisor)) {
+      Instant before = Instant.now().minusSeconds(1);
+      Transport.Connection client =
+          WebSocketTransport.create(server.uri("/ws")).connect(Flux.never()).block(WAIT);
+      ServerEvent connected = events.blockFirst(WAIT);
+      Instant after = Instant.now().plusSeconds(1);
+
+      assertThat(connected.time()).isBetween(before, after);
+      client.dispose();
+    }
+  }
+
+  @Test
+  void slowEventSubscriberDoesNotStallOtherConnections() {
+    ServerSupervisor supervisor = ServerSupervisor.builder().build();
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean first = new AtomicBoolean(true);
+    Disposable slow =
+        supervisor
+            .events()
+            .subscribe(
+                event -> {
+                  if (first.getAndSet(false)) {
+                    try {
+                      release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  }
+                });
+    // two worker threads: the second connection is served by the thread the first one does not hold
+    LoopResources loops = LoopResources.create("lifeline-slow-subscriber", 1, 2, true);
+    DisposableServer server =
+        HttpServer.create()
+            .host("127.0.0.1")
+            .port(0)
+            .runOn(loops)
+            .route(routes -> routes.ws("/ws", supervisor.handler(c -> c.send(c.inbound()))))
+            .bindNow(WAIT);
+    String uri = "ws://127.0.0.1:" + server.port() + "/ws";
+    try {
+      // the subscriber blocks in the first connection's ClientConnected
+      Transport.Connection held = WebSocketTransport.create(uri).connect(Flux.never()).block(WAIT);
+      WebSocketTransportTest.await(() -> !first.get());
+
+      Transport.Connection other =
+          WebSocketTransport.create(uri)
+              .connect(Flux.<Frame>just(Frame.text("still served")).concatWith(Flux.never()))
+              .block(WAIT);
+      assertThat(other.inbound().blockFirst(WAIT)).isEqualTo(Frame.text("still served"));
+      other.dispose();
+      held.dispose();
+    } finally {
+      release.countDown();
+      slow.dispose();
+      server.disposeNow(WAIT);
+      loops.disposeLater().block(WAIT);
+    }
+  }
+
+  private static BiFunction<WebsocketInbound, WebsocketOutbound, Publisher<Void>> stalled(
+      ServerSupervisor supervisor) {
+    // takes one frame, then needs ten seconds for it
+    return supervisor.handler(
+        c -> c.inbound().concatMap(f -> Mono.delay(Duration.ofSeconds(10)), 1).then());
   }
 }

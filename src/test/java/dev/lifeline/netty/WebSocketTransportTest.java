@@ -23,7 +23,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
 import reactor.core.Disposable;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -333,6 +335,25 @@ class WebSocketTransportTest {
     attempt.dispose();
 
     assertThat(serverSide.asFlux().filter("closed"::equals).blockFirst(WAIT)).isEqualTo("closed");
+  }
+
+  @Test
+  void connectionEstablishedForACancelledAttemptIsClosed() {
+    ServerSupervisor supervisor = ServerSupervisor.builder().build();
+    TestServer server = closeLater(TestServer.echo(supervisor));
+    // no demand: the sink holds the established connection, and cancel discards it, as when
+    // cancel and the handshake's completion cross
+    BaseSubscriber<Transport.Connection> noDemand =
+        new BaseSubscriber<>() {
+          @Override
+          protected void hookOnSubscribe(Subscription subscription) {}
+        };
+    WebSocketTransport.create(server.uri("/ws")).connect(Flux.never()).subscribe(noDemand);
+    await(() -> supervisor.connections() == 1);
+
+    noDemand.cancel();
+
+    await(() -> supervisor.connections() == 0);
   }
 
   @Test
