@@ -8,13 +8,18 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxOperator;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
 import reactor.core.publisher.SignalType;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
+import reactor.util.context.Context;
 import reactor.util.retry.Retry;
 
 /**
@@ -103,11 +108,8 @@ public final class SupervisedConnection implements Disposable {
           if (closing) {
             return Flux.<Frame>empty().doFinally(this::finish);
           }
-          return Flux.defer(this::attempt)
-              .retryWhen(outage.retry(closeRequested.asMono()))
-              .onErrorMap(Exceptions::isRetryExhausted, this::exhausted)
-              .doOnError(e -> terminalError = e)
-              .doFinally(this::finish);
+          return new SessionEnd(
+              Flux.defer(this::attempt).retryWhen(outage.retry(closeRequested.asMono())));
         });
   }
 
@@ -191,12 +193,10 @@ public final class SupervisedConnection implements Disposable {
     if (closing) {
       return Flux.empty();
     }
-    int attempt = outage.attempt();
-    events.connecting(attempt);
-    OutboundBuffer.Outbound outbound = buffer.newOutbound();
-    AtomicReference<LiveConnection> mine = new AtomicReference<>();
+    Attempt attempt = new Attempt(outage.attempt(), buffer.newOutbound());
+    events.connecting(attempt.number);
     return transport
-        .connect(outbound)
+        .connect(attempt.outbound)
         .switchIfEmpty(
             Mono.error(
                 () ->
@@ -206,32 +206,56 @@ public final class SupervisedConnection implements Disposable {
         // a connection that completes its handshake just as the attempt is cancelled is closed,
         // not left open with nobody to close it
         .doOnDiscard(Transport.Connection.class, Transport.Connection::dispose)
-        .flatMapMany(
-            connection -> {
-              events.connected(attempt);
-              LiveConnection watched =
-                  new LiveConnection(
-                      connection, outbound, heartbeat, scheduler, events, outage::reset);
-              mine.set(watched);
-              live.set(watched);
-              if (closing) {
-                watched.close(Frame.close(1000, "")).subscribe();
-              }
-              return watched;
-            })
-        .doOnError(
-            e -> {
-              LiveConnection watched = mine.get();
-              events.disconnected(attempt, e, watched == null ? 0 : watched.unconfirmedFrames());
-            })
-        .doFinally(
-            signal -> {
-              outbound.detach();
-              live.compareAndSet(mine.get(), null);
-              if (closing) {
-                requestClose();
-              }
-            });
+        .doOnError(attempt::ended)
+        .doOnCancel(() -> attempt.ended(null))
+        .flatMapMany(attempt::watch);
+  }
+
+  /**
+   * One connection attempt: its number in the outage, its outbound stream, and its end, which is
+   * reported once whether the handshake failed or an established connection ended. Per-frame work
+   * stays inside {@link LiveConnection}; nothing here sits on the frame path.
+   */
+  private final class Attempt {
+    final int number;
+    final OutboundBuffer.Outbound outbound;
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile LiveConnection watched;
+
+    Attempt(int number, OutboundBuffer.Outbound outbound) {
+      this.number = number;
+      this.outbound = outbound;
+    }
+
+    LiveConnection watch(Transport.Connection connection) {
+      events.connected(number);
+      LiveConnection connectionWatch =
+          new LiveConnection(
+              connection, outbound, heartbeat, scheduler, events, outage::reset, this::ended);
+      watched = connectionWatch;
+      live.set(connectionWatch);
+      if (closing) {
+        connectionWatch.close(Frame.close(1000, "")).subscribe();
+      }
+      return connectionWatch;
+    }
+
+    /** The attempt ended: with {@code cause}, or normally (closed, cancelled) when null. */
+    void ended(Throwable cause) {
+      if (!ended.compareAndSet(false, true)) {
+        return;
+      }
+      outbound.detach();
+      LiveConnection connectionWatch = watched;
+      live.compareAndSet(connectionWatch, null);
+      if (cause != null) {
+        events.disconnected(
+            number, cause, connectionWatch == null ? 0 : connectionWatch.unconfirmedFrames());
+      }
+      if (closing) {
+        requestClose();
+      }
+    }
   }
 
   /** Stops a pending reconnect delay or handshake. */
@@ -266,5 +290,73 @@ public final class SupervisedConnection implements Disposable {
     events.closed(error);
     // Results considered: OK; FAIL_TERMINATED cannot happen (guarded by finished).
     terminated.tryEmitEmpty();
+  }
+
+  /**
+   * The session's end, in one operator on the frame path instead of three: names an exhausted retry
+   * policy's error (C6), records the terminal error, and ends supervision after the application saw
+   * the terminal signal, or when it cancels.
+   */
+  private final class SessionEnd extends FluxOperator<Frame, Frame> {
+    SessionEnd(Flux<Frame> source) {
+      super(source);
+    }
+
+    @Override
+    public void subscribe(CoreSubscriber<? super Frame> actual) {
+      source.subscribe(new EndSubscriber(actual));
+    }
+  }
+
+  private final class EndSubscriber implements CoreSubscriber<Frame>, Subscription {
+    private final CoreSubscriber<? super Frame> actual;
+    private Subscription upstream;
+
+    EndSubscriber(CoreSubscriber<? super Frame> actual) {
+      this.actual = actual;
+    }
+
+    @Override
+    public Context currentContext() {
+      return actual.currentContext();
+    }
+
+    @Override
+    public void onSubscribe(Subscription s) {
+      if (Operators.validate(upstream, s)) {
+        upstream = s;
+        actual.onSubscribe(this);
+      }
+    }
+
+    @Override
+    public void onNext(Frame frame) {
+      actual.onNext(frame);
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      Throwable terminal = Exceptions.isRetryExhausted(error) ? exhausted(error) : error;
+      terminalError = terminal;
+      actual.onError(terminal);
+      finish(SignalType.ON_ERROR);
+    }
+
+    @Override
+    public void onComplete() {
+      actual.onComplete();
+      finish(SignalType.ON_COMPLETE);
+    }
+
+    @Override
+    public void request(long n) {
+      upstream.request(n);
+    }
+
+    @Override
+    public void cancel() {
+      upstream.cancel();
+      finish(SignalType.CANCEL);
+    }
   }
 }

@@ -10,6 +10,7 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.util.function.Consumer;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
@@ -68,6 +69,7 @@ public final class LiveConnection extends Flux<Frame>
   private final Scheduler scheduler;
   private final EventLog events;
   private final Runnable onProvenAlive;
+  private final Consumer<Throwable> onEnd;
   private final long intervalNanos;
   private final long timeoutNanos;
   private final Disposable.Swap timer = Disposables.swap();
@@ -123,13 +125,15 @@ public final class LiveConnection extends Flux<Frame>
       Heartbeat heartbeat,
       Scheduler scheduler,
       EventLog events,
-      Runnable onProvenAlive) {
+      Runnable onProvenAlive,
+      Consumer<Throwable> onEnd) {
     this.connection = connection;
     this.outbound = outbound;
     this.heartbeat = heartbeat;
     this.scheduler = scheduler;
     this.events = events;
     this.onProvenAlive = onProvenAlive;
+    this.onEnd = onEnd;
     this.intervalNanos = heartbeat.interval().toNanos();
     this.timeoutNanos = heartbeat.timeout().toNanos();
   }
@@ -212,9 +216,12 @@ public final class LiveConnection extends Flux<Frame>
     stop();
     establishedByUptime();
     if (closing && death == null) {
+      onEnd.accept(null);
       actual.onComplete();
     } else {
-      actual.onError(death != null ? death : error);
+      Throwable cause = death != null ? death : error;
+      onEnd.accept(cause);
+      actual.onError(cause);
     }
   }
 
@@ -226,17 +233,20 @@ public final class LiveConnection extends Flux<Frame>
     done = true;
     stop();
     establishedByUptime();
-    if (death != null) {
-      actual.onError(death);
-    } else if (closing) {
+    if (closing && death == null) {
+      onEnd.accept(null);
       actual.onComplete();
-    } else {
-      Frame.Close close = peerClose;
-      actual.onError(
-          close == null
-              ? new ConnectionClosedException(ConnectionClosedException.ABNORMAL_CLOSURE, "")
-              : new ConnectionClosedException(close.code(), close.reason()));
+      return;
     }
+    Frame.Close close = peerClose;
+    Throwable cause =
+        death != null
+            ? death
+            : close == null
+                ? new ConnectionClosedException(ConnectionClosedException.ABNORMAL_CLOSURE, "")
+                : new ConnectionClosedException(close.code(), close.reason());
+    onEnd.accept(cause);
+    actual.onError(cause);
   }
 
   @Override
@@ -252,6 +262,10 @@ public final class LiveConnection extends Flux<Frame>
     upstream.cancel();
     if (!closing) {
       close(Frame.close(1000, ""));
+    }
+    if (!done) {
+      done = true;
+      onEnd.accept(null);
     }
   }
 
