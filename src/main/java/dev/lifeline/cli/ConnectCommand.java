@@ -21,6 +21,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -99,19 +100,7 @@ final class ConnectCommand implements Callable<Integer> {
               + " --pong-text (default: ${DEFAULT-VALUE}).")
   Dialect dialect;
 
-  @Option(
-      names = "--ping-text",
-      paramLabel = "<text>",
-      defaultValue = "heart_beat",
-      description = "The text dialect's heartbeat (default: ${DEFAULT-VALUE}).")
-  String pingText;
-
-  @Option(
-      names = "--pong-text",
-      paramLabel = "<text>",
-      defaultValue = "ok",
-      description = "The text dialect's answer (default: ${DEFAULT-VALUE}).")
-  String pongText;
+  @Mixin TextDialectOptions texts;
 
   @Option(
       names = "--header",
@@ -196,7 +185,7 @@ final class ConnectCommand implements Callable<Integer> {
               http -> upgradeHeaders.forEach(header -> http.add(header.name(), header.value())));
     }
     Heartbeat heartbeat =
-        dialect.heartbeat(pingText, pongText).interval(heartbeatInterval).timeout(heartbeatTimeout);
+        texts.heartbeat(dialect).interval(heartbeatInterval).timeout(heartbeatTimeout);
     return Supervisor.create(transport)
         .heartbeat(heartbeat)
         .retry(Retry.fixedDelay(retries, retryDelay));

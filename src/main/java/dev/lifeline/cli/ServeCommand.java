@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import org.reactivestreams.Publisher;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -83,19 +84,7 @@ final class ServeCommand implements Callable<Integer> {
               + " --ping-text is answered with --pong-text (default: ${DEFAULT-VALUE}).")
   Dialect dialect;
 
-  @Option(
-      names = "--ping-text",
-      paramLabel = "<text>",
-      defaultValue = "heart_beat",
-      description = "The text dialect's heartbeat (default: ${DEFAULT-VALUE}).")
-  String pingText;
-
-  @Option(
-      names = "--pong-text",
-      paramLabel = "<text>",
-      defaultValue = "ok",
-      description = "The text dialect's answer (default: ${DEFAULT-VALUE}).")
-  String pongText;
+  @Mixin TextDialectOptions texts;
 
   ServeCommand(Console console) {
     this.console = console;
@@ -114,7 +103,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     ServerSupervisor server =
         ServerSupervisor.builder()
-            .heartbeat(dialect.heartbeat(pingText, pongText))
+            .heartbeat(texts.heartbeat(dialect))
             .idleTimeout(idleTimeout)
             .build();
     Disposable events = server.events().subscribe(event -> console.err(describe(event)));

@@ -11,39 +11,26 @@ import dev.lifeline.ConnectionEvent.HeartbeatAnswered;
 import dev.lifeline.ConnectionEvent.PeerDead;
 import dev.lifeline.PeerDeadException;
 import dev.lifeline.SupervisedConnection;
-import dev.lifeline.testing.FaultProxy;
+import dev.lifeline.support.EventRecorder;
+import dev.lifeline.support.RealTime;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Chaos row: the unplugged cable. Only the heartbeat can notice it (C2, C3). */
 class BlackholeTest {
 
-  private ChaosServer server;
-  private FaultProxy proxy;
-
-  @BeforeEach
-  void start() {
-    server = ChaosServer.start();
-    proxy = FaultProxy.start(server.address());
-  }
-
-  @AfterEach
-  void stop() {
-    proxy.close();
-    server.close();
-  }
+  @RegisterExtension final ChaosNetwork network = new ChaosNetwork();
 
   @Test
   void blackholedPeerIsDeadNoEarlierThanIntervalPlusTimeoutAndTheClientReconnectsOnceItLifts() {
-    SupervisedConnection ws = Chaos.supervisor(ChaosServer.uri(proxy, "/echo"), 100).connection();
-    try (EventRecorder events = new EventRecorder(ws)) {
+    SupervisedConnection ws = Chaos.supervisor(network.uri("/echo"), 100).connection();
+    try (EventRecorder events = new EventRecorder(ws.events())) {
       ws.inbound().subscribe(frame -> {}, error -> {});
 
       // a heartbeat was answered: the connection is proven alive, its last frame is that pong
       HeartbeatAnswered answered = events.await(HeartbeatAnswered.class, 1);
-      proxy.blackhole();
+      network.proxy().blackhole();
       long cut = System.nanoTime();
 
       PeerDead dead = events.await(PeerDead.class, 1);
@@ -61,14 +48,14 @@ class BlackholeTest {
       assertThat(answered.sequence()).isGreaterThanOrEqualTo(1);
 
       // the cable is back: the client connects again through the same proxy
-      proxy.pass();
+      network.proxy().pass();
       long lifted = System.nanoTime();
       events.await(Connected.class, 2);
       long reconnectMillis = Chaos.millisSince(lifted);
       events.await(HeartbeatAnswered.class, events.count(HeartbeatAnswered.class) + 1);
       assertThat(events.count(PeerDead.class)).isEqualTo(1);
       // the dead connection's sockets and any attempt that hung in the blackhole are closed
-      Chaos.await("one open connection through the proxy", () -> proxy.open() == 1);
+      RealTime.await("one open connection through the proxy", () -> network.proxy().open() == 1);
 
       Chaos.report(
           "blackhole",
@@ -81,7 +68,7 @@ class BlackholeTest {
               + " ms after the cut; reconnected "
               + reconnectMillis
               + " ms after the blackhole lifted; "
-              + proxy.accepted()
+              + network.proxy().accepted()
               + " connections accepted");
     } finally {
       ws.close().block(Chaos.PATIENCE);

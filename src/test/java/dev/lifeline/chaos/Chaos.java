@@ -1,15 +1,12 @@
 package dev.lifeline.chaos;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.lifeline.Heartbeat;
 import dev.lifeline.Supervisor;
 import dev.lifeline.netty.WebSocketTransport;
+import dev.lifeline.support.RealTime;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import reactor.util.retry.Retry;
 
 /** The chaos matrix's short timings and small helpers; every row runs on real loopback sockets. */
@@ -24,8 +21,8 @@ final class Chaos {
   /** Delay between reconnect attempts. */
   static final Duration D = Duration.ofMillis(200);
 
-  /** How long a test waits for an outcome before it fails; generous for a loaded 2-core box. */
-  static final Duration PATIENCE = Duration.ofSeconds(20);
+  /** How long a test waits for an outcome before it fails. */
+  static final Duration PATIENCE = RealTime.PATIENCE;
 
   /** Slack allowed past a deadline before a detection counts as late, on a loaded machine. */
   static final Duration SLACK = Duration.ofMillis(1500);
@@ -49,16 +46,6 @@ final class Chaos {
   /** Prints one row's measured figure, so the build log carries the matrix's numbers. */
   static void report(String row, String figure) {
     System.out.println("CHAOS | " + row + " | " + figure);
-  }
-
-  static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + PATIENCE.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime() - deadline)
-          .as("waited " + PATIENCE + " for " + what)
-          .isNegative();
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-    }
   }
 
   static long millisSince(long nanoTime) {

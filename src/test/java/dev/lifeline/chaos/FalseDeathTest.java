@@ -11,40 +11,26 @@ import dev.lifeline.ConnectionEvent.PeerDead;
 import dev.lifeline.Frame;
 import dev.lifeline.Heartbeat;
 import dev.lifeline.SupervisedConnection;
-import dev.lifeline.testing.FaultProxy;
+import dev.lifeline.support.EventRecorder;
 import java.time.Duration;
 import java.util.LongSummaryStatistics;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Chaos rows: a slow network is not a dead one. */
 class FalseDeathTest {
 
   private static final int HEARTBEATS = 10;
 
-  private ChaosServer server;
-  private FaultProxy proxy;
-
-  @BeforeEach
-  void start() {
-    server = ChaosServer.start();
-    proxy = FaultProxy.start(server.address());
-  }
-
-  @AfterEach
-  void stop() {
-    proxy.close();
-    server.close();
-  }
+  @RegisterExtension final ChaosNetwork network = new ChaosNetwork();
 
   @Test
   void latencyBelowTheTimeoutCausesNoFalseDeathOverManyHeartbeats() {
     // 50 ms each way: every answer arrives about 100 ms after its heartbeat, within T = 200 ms
-    proxy.delay(Duration.ofMillis(50));
-    SupervisedConnection ws = Chaos.supervisor(ChaosServer.uri(proxy, "/echo"), 5).connection();
-    try (EventRecorder events = new EventRecorder(ws)) {
+    network.proxy().delay(Duration.ofMillis(50));
+    SupervisedConnection ws = Chaos.supervisor(network.uri("/echo"), 5).connection();
+    try (EventRecorder events = new EventRecorder(ws.events())) {
       ws.inbound().subscribe(frame -> {}, error -> {});
 
       events.await(HeartbeatAnswered.class, HEARTBEATS);
@@ -82,12 +68,12 @@ class FalseDeathTest {
     // arrives about 100 ms after the one before and so proves the peer alive
     Heartbeat bulk = Heartbeat.text("bulk", "ok").interval(I).timeout(T);
     SupervisedConnection ws =
-        Chaos.supervisor(ChaosServer.uri(proxy, "/bulk"), 5).heartbeat(bulk).connection();
+        Chaos.supervisor(network.uri("/bulk"), 5).heartbeat(bulk).connection();
     AtomicInteger frames = new AtomicInteger();
-    try (EventRecorder events = new EventRecorder(ws)) {
+    try (EventRecorder events = new EventRecorder(ws.events())) {
       ws.inbound().ofType(Frame.Binary.class).subscribe(frame -> frames.incrementAndGet(), e -> {});
       events.await(Connected.class, 1);
-      proxy.throttle(80_000);
+      network.proxy().throttle(80_000);
 
       HeartbeatAnswered answered = events.await(HeartbeatAnswered.class, 1);
 

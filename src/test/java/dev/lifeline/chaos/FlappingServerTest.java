@@ -7,12 +7,11 @@ import dev.lifeline.ConnectionEvent.Connected;
 import dev.lifeline.ConnectionEvent.Exhausted;
 import dev.lifeline.ReconnectsExhaustedException;
 import dev.lifeline.SupervisedConnection;
-import dev.lifeline.testing.FaultProxy;
+import dev.lifeline.support.EventRecorder;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.test.StepVerifier;
 
 /**
@@ -24,26 +23,12 @@ class FlappingServerTest {
 
   private static final int RETRIES = 3;
 
-  private ChaosServer server;
-  private FaultProxy proxy;
-
-  @BeforeEach
-  void start() {
-    server = ChaosServer.start();
-    proxy = FaultProxy.start(server.address());
-  }
-
-  @AfterEach
-  void stop() {
-    proxy.close();
-    server.close();
-  }
+  @RegisterExtension final ChaosNetwork network = new ChaosNetwork();
 
   @Test
   void aServerThatClosesEveryConnectionAtOnceExhaustsTheRetriesInsteadOfLoopingForever() {
-    SupervisedConnection ws =
-        Chaos.supervisor(ChaosServer.uri(proxy, "/flap"), RETRIES).connection();
-    try (EventRecorder events = new EventRecorder(ws)) {
+    SupervisedConnection ws = Chaos.supervisor(network.uri("/flap"), RETRIES).connection();
+    try (EventRecorder events = new EventRecorder(ws.events())) {
       long start = System.nanoTime();
       AtomicReference<Throwable> failure = new AtomicReference<>();
 
@@ -62,8 +47,8 @@ class FlappingServerTest {
       assertThat(exhausted.attempts()).isEqualTo(RETRIES);
       // every handshake succeeded, and yet the count was never reset: 1 + RETRIES, no more
       assertThat(events.count(Connected.class)).isEqualTo(1 + RETRIES);
-      assertThat(server.upgrades()).isEqualTo(1 + RETRIES);
-      assertThat(proxy.accepted()).isEqualTo(1 + RETRIES);
+      assertThat(network.server().upgrades()).isEqualTo(1 + RETRIES);
+      assertThat(network.proxy().accepted()).isEqualTo(1 + RETRIES);
       assertThat(elapsedMillis).isGreaterThanOrEqualTo(Chaos.D.multipliedBy(RETRIES).toMillis());
       Chaos.report(
           "flapping server",

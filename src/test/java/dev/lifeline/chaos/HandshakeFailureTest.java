@@ -10,6 +10,7 @@ import dev.lifeline.SupervisedConnection;
 import dev.lifeline.Supervisor;
 import dev.lifeline.netty.TlsHandshakeException;
 import dev.lifeline.netty.WebSocketTransport;
+import dev.lifeline.support.EventRecorder;
 import dev.lifeline.testing.FaultProxy;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import java.net.ConnectException;
@@ -21,9 +22,8 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLHandshakeException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.server.HttpServer;
@@ -38,39 +38,26 @@ class HandshakeFailureTest {
 
   private static final int RETRIES = 2;
 
-  private ChaosServer server;
-  private FaultProxy proxy;
-
-  @BeforeEach
-  void start() {
-    server = ChaosServer.start();
-    proxy = FaultProxy.start(server.address());
-  }
-
-  @AfterEach
-  void stop() {
-    proxy.close();
-    server.close();
-  }
+  @RegisterExtension final ChaosNetwork network = new ChaosNetwork();
 
   @Test
   void notFoundEndsSupervisionAtOnceWithoutRetrying() {
-    Throwable failure = fail(Chaos.supervisor(ChaosServer.uri(proxy, "/missing"), RETRIES), 0);
+    Throwable failure = fail(Chaos.supervisor(network.uri("/missing"), RETRIES), 0);
 
     assertThat(failure).isInstanceOf(HandshakeException.class);
     assertThat(((HandshakeException) failure).status()).isEqualTo(404);
     assertThat(failure.getMessage()).contains("404");
-    assertThat(proxy.accepted()).isEqualTo(1);
+    assertThat(network.proxy().accepted()).isEqualTo(1);
     Chaos.report("handshake 404", "stopped after 1 attempt: " + failure.getMessage());
   }
 
   @Test
   void serverErrorIsRetriedUntilTheRetriesRunOut() {
-    Throwable failure = fail(Chaos.supervisor(ChaosServer.uri(proxy, "/error"), RETRIES), RETRIES);
+    Throwable failure = fail(Chaos.supervisor(network.uri("/error"), RETRIES), RETRIES);
 
     assertThat(failure.getCause()).isInstanceOf(HandshakeException.class);
     assertThat(((HandshakeException) failure.getCause()).status()).isEqualTo(500);
-    assertThat(proxy.accepted()).isEqualTo(1 + RETRIES);
+    assertThat(network.proxy().accepted()).isEqualTo(1 + RETRIES);
     Chaos.report("handshake 500", "retried " + RETRIES + " times: " + failure.getMessage());
   }
 
@@ -156,7 +143,7 @@ class HandshakeFailureTest {
   private static Throwable fail(Supervisor supervisor, int retries) {
     SupervisedConnection ws = supervisor.connection();
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    try (EventRecorder events = new EventRecorder(ws)) {
+    try (EventRecorder events = new EventRecorder(ws.events())) {
       StepVerifier.create(ws.inbound()).expectErrorSatisfies(failure::set).verify(Chaos.PATIENCE);
       assertThat(events.count(ReconnectScheduled.class)).isEqualTo(retries);
     }

@@ -5,15 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lifeline.ConnectionEvent.Closed;
 import dev.lifeline.ConnectionEvent.Connected;
 import dev.lifeline.SupervisedConnection;
-import dev.lifeline.testing.FaultProxy;
+import dev.lifeline.support.EventRecorder;
+import dev.lifeline.support.RealTime;
+import dev.lifeline.support.TrackingScheduler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Nothing leaked: after supervision ends, no socket stays open, no timer stays scheduled and no
@@ -23,34 +25,21 @@ class NothingLeakedTest {
 
   private static final int CONNECTIONS = 20;
 
-  private ChaosServer server;
-  private FaultProxy proxy;
-
-  @BeforeEach
-  void start() {
-    server = ChaosServer.start();
-    proxy = FaultProxy.start(server.address());
-  }
-
-  @AfterEach
-  void stop() {
-    proxy.close();
-    server.close();
-  }
+  @RegisterExtension final ChaosNetwork network = new ChaosNetwork();
 
   @Test
   void afterCloseNoSocketTimerOrThreadIsLeftBehind() {
     // warm up: Reactor Netty's event loops and Reactor's timers start lazily, once per process
-    runConnections(CONNECTIONS, new TrackingScheduler());
+    runConnections(CONNECTIONS, new TrackingScheduler(Schedulers.parallel()));
     Set<String> baseline = threadNames();
 
-    TrackingScheduler scheduler = new TrackingScheduler();
+    TrackingScheduler scheduler = new TrackingScheduler(Schedulers.parallel());
     runConnections(CONNECTIONS, scheduler);
 
-    Chaos.await("no open connection through the proxy", () -> proxy.open() == 0);
-    Chaos.await("no open connection on the server", () -> server.connections() == 0);
-    Chaos.await("no live timer", () -> scheduler.live() == 0);
-    Chaos.await("no new thread", () -> newThreads(baseline).isEmpty());
+    RealTime.await("no open connection through the proxy", () -> network.proxy().open() == 0);
+    RealTime.await("no open connection on the server", () -> network.server().connections() == 0);
+    RealTime.await("no live timer", () -> scheduler.pending() == 0);
+    RealTime.await("no new thread", () -> newThreads(baseline).isEmpty());
     assertThat(scheduler.scheduled()).isPositive();
     Chaos.report(
         "nothing leaked",
@@ -70,13 +59,13 @@ class NothingLeakedTest {
     List<EventRecorder> recorders = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       SupervisedConnection ws =
-          Chaos.supervisor(ChaosServer.uri(proxy, "/echo"), 20).scheduler(scheduler).connection();
-      recorders.add(new EventRecorder(ws));
+          Chaos.supervisor(network.uri("/echo"), 20).scheduler(scheduler).connection();
+      recorders.add(new EventRecorder(ws.events()));
       ws.inbound().subscribe(frame -> {}, error -> {});
       connections.add(ws);
     }
     recorders.forEach(events -> events.await(Connected.class, 1));
-    proxy.reset();
+    network.proxy().reset();
     recorders.forEach(events -> events.await(Connected.class, 2));
 
     Flux.fromIterable(connections).flatMap(SupervisedConnection::close).blockLast(Chaos.PATIENCE);

@@ -10,15 +10,15 @@ import dev.lifeline.OutboundBufferFullException;
 import dev.lifeline.ReconnectsExhaustedException;
 import dev.lifeline.SupervisedConnection;
 import dev.lifeline.SupervisorClosedException;
-import dev.lifeline.testing.FaultProxy;
+import dev.lifeline.support.EventRecorder;
+import dev.lifeline.support.RealTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Mono;
 
 /**
@@ -29,27 +29,12 @@ class NothingLostTest {
 
   private static final int PER_PHASE = 50;
 
-  private ChaosServer server;
-  private FaultProxy proxy;
-
-  @BeforeEach
-  void start() {
-    server = ChaosServer.start();
-    proxy = FaultProxy.start(server.address());
-  }
-
-  @AfterEach
-  void stop() {
-    proxy.close();
-    server.close();
-  }
+  @RegisterExtension final ChaosNetwork network = new ChaosNetwork();
 
   @Test
   void aNumberedStreamThroughSeveralOutagesArrivesInOrderWithoutGapsOrDuplicates() {
     SupervisedConnection ws =
-        Chaos.supervisor(ChaosServer.uri(proxy, "/record"), 50)
-            .outboundBufferCapacity(10_000)
-            .connection();
+        Chaos.supervisor(network.uri("/record"), 50).outboundBufferCapacity(10_000).connection();
     AtomicInteger next = new AtomicInteger();
     AtomicInteger failed = new AtomicInteger();
     Runnable sendPhase =
@@ -61,14 +46,14 @@ class NothingLostTest {
         };
     List<Consumer<EventRecorder>> outages =
         List.of(
-            events -> proxy.reset(),
-            events -> proxy.closeConnections(),
+            events -> network.proxy().reset(),
+            events -> network.proxy().closeConnections(),
             events -> {
-              server.stop();
+              network.server().stop();
               events.await(Disconnected.class, events.count(Disconnected.class) + 2);
-              server.restart();
+              network.server().restart();
             });
-    try (EventRecorder events = new EventRecorder(ws)) {
+    try (EventRecorder events = new EventRecorder(ws.events())) {
       // the moment a connection is gone, a phase of frames is sent: none can reach a socket
       events.onEvent(
           event -> {
@@ -83,16 +68,16 @@ class NothingLostTest {
       for (Consumer<EventRecorder> outage : outages) {
         // everything sent so far has arrived: no frame is in flight when the outage hits
         int sent = next.get();
-        Chaos.await(sent + " frames recorded", () -> server.recorded().size() == sent);
+        RealTime.await(sent + " frames recorded", () -> network.server().recorded().size() == sent);
         int connected = events.count(Connected.class);
         outage.accept(events);
         events.await(Connected.class, connected + 1);
       }
       int sent = next.get();
-      Chaos.await(sent + " frames recorded", () -> server.recorded().size() == sent);
+      RealTime.await(sent + " frames recorded", () -> network.server().recorded().size() == sent);
 
       List<String> expected = IntStream.range(0, sent).mapToObj(String::valueOf).toList();
-      assertThat(server.recorded()).containsExactlyElementsOf(expected);
+      assertThat(network.server().recorded()).containsExactlyElementsOf(expected);
       assertThat(failed).hasValue(0);
       assertThat(events.count(Connected.class)).isEqualTo(1 + outages.size());
       Chaos.report(
@@ -110,27 +95,28 @@ class NothingLostTest {
 
   @Test
   void framesWrittenIntoABlackholeAreCountedAsUnconfirmedByTheDisconnect() {
-    SupervisedConnection ws = Chaos.supervisor(ChaosServer.uri(proxy, "/record"), 50).connection();
-    try (EventRecorder events = new EventRecorder(ws)) {
+    SupervisedConnection ws = Chaos.supervisor(network.uri("/record"), 50).connection();
+    try (EventRecorder events = new EventRecorder(ws.events())) {
       ws.inbound().subscribe(frame -> {}, error -> {});
       ws.send(Frame.text("confirmed")).block(Chaos.PATIENCE);
-      Chaos.await("the first frame recorded", () -> server.recorded().size() == 1);
+      RealTime.await("the first frame recorded", () -> network.server().recorded().size() == 1);
 
       // right after a heartbeat sent after "confirmed" was answered (the second from now: the
       // first may have left before it), the cable is cut; three frames go into the void
       events.await(HeartbeatAnswered.class, events.count(HeartbeatAnswered.class) + 2);
-      proxy.blackhole();
+      network.proxy().blackhole();
       for (int i = 0; i < 3; i++) {
         ws.send(Frame.text("lost-" + i)).block(Chaos.PATIENCE);
       }
 
       Disconnected disconnected = events.await(Disconnected.class, 1);
       assertThat(disconnected.unconfirmedFrames()).isEqualTo(3);
-      proxy.pass();
+      network.proxy().pass();
       events.await(Connected.class, 2);
       ws.send(Frame.text("after")).block(Chaos.PATIENCE);
-      Chaos.await("the frame after the outage", () -> server.recorded().contains("after"));
-      assertThat(server.recorded()).containsExactly("confirmed", "after");
+      RealTime.await(
+          "the frame after the outage", () -> network.server().recorded().contains("after"));
+      assertThat(network.server().recorded()).containsExactly("confirmed", "after");
       Chaos.report(
           "unconfirmed frames",
           "3 frames written into a blackhole, never received, reported as unconfirmedFrames="
@@ -142,11 +128,9 @@ class NothingLostTest {
 
   @Test
   void aFullBufferFailsTheSenderAndClosingFailsEveryFrameStillWaiting() {
-    server.stop(); // every attempt is refused: frames can only wait
+    network.server().stop(); // every attempt is refused: frames can only wait
     SupervisedConnection ws =
-        Chaos.supervisor(ChaosServer.uri(proxy, "/record"), 50)
-            .outboundBufferCapacity(5)
-            .connection();
+        Chaos.supervisor(network.uri("/record"), 50).outboundBufferCapacity(5).connection();
     List<Throwable> failures = new ArrayList<>();
     ws.inbound().subscribe(frame -> {}, error -> {});
     for (int i = 0; i < 7; i++) {
@@ -160,7 +144,7 @@ class NothingLostTest {
 
     ws.close().block(Chaos.PATIENCE);
 
-    Chaos.await("every frame failed", () -> snapshot(failures).size() == 7);
+    RealTime.await("every frame failed", () -> snapshot(failures).size() == 7);
     assertThat(snapshot(failures).subList(2, 7))
         .allMatch(SupervisorClosedException.class::isInstance);
     Chaos.report(
@@ -173,8 +157,8 @@ class NothingLostTest {
 
   @Test
   void exhaustedRetriesFailEveryFrameStillWaitingWithTheTerminalError() {
-    server.stop();
-    SupervisedConnection ws = Chaos.supervisor(ChaosServer.uri(proxy, "/record"), 2).connection();
+    network.server().stop();
+    SupervisedConnection ws = Chaos.supervisor(network.uri("/record"), 2).connection();
     List<Throwable> failures = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       ws.send(Frame.text("waiting-" + i)).subscribe(null, error -> record(failures, error));
@@ -184,7 +168,7 @@ class NothingLostTest {
         ws.inbound().then(Mono.<Throwable>empty()).onErrorResume(Mono::just).block(Chaos.PATIENCE);
 
     assertThat(terminal).isInstanceOf(ReconnectsExhaustedException.class);
-    Chaos.await("every frame failed", () -> snapshot(failures).size() == 5);
+    RealTime.await("every frame failed", () -> snapshot(failures).size() == 5);
     assertThat(snapshot(failures)).allMatch(failure -> failure == terminal);
     Chaos.report("exhausted", "5 waiting frames failed with: " + terminal.getMessage());
   }

@@ -7,7 +7,8 @@ import dev.lifeline.ConnectionEvent.Connecting;
 import dev.lifeline.ConnectionEvent.Disconnected;
 import dev.lifeline.Frame;
 import dev.lifeline.SupervisedConnection;
-import dev.lifeline.testing.FaultProxy;
+import dev.lifeline.support.EventRecorder;
+import dev.lifeline.support.RealTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -15,9 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Chaos rows: the connection ends visibly (RST, FIN, server restart). Each outage is followed by
@@ -27,35 +27,22 @@ class OutageTest {
 
   private static final int QUEUED = 20;
 
-  private ChaosServer server;
-  private FaultProxy proxy;
-
-  @BeforeEach
-  void start() {
-    server = ChaosServer.start();
-    proxy = FaultProxy.start(server.address());
-  }
-
-  @AfterEach
-  void stop() {
-    proxy.close();
-    server.close();
-  }
+  @RegisterExtension final ChaosNetwork network = new ChaosNetwork();
 
   @Test
   void resetIsFollowedByExactlyOneNewConnectionAndQueuedFramesArriveInOrder() {
-    Outcome outcome = survive(events -> proxy.reset());
+    Outcome outcome = survive(events -> network.proxy().reset());
 
-    assertThat(proxy.accepted()).isEqualTo(2);
+    assertThat(network.proxy().accepted()).isEqualTo(2);
     Chaos.report("RST", outcome.describe());
   }
 
   @Test
   void finIsFollowedByExactlyOneNewConnectionAndQueuedFramesArriveInOrder() {
-    Outcome outcome = survive(events -> proxy.closeConnections());
+    Outcome outcome = survive(events -> network.proxy().closeConnections());
 
     assertThat(outcome.disconnected.closeCode()).hasValue(1006);
-    assertThat(proxy.accepted()).isEqualTo(2);
+    assertThat(network.proxy().accepted()).isEqualTo(2);
     Chaos.report("FIN", outcome.describe());
   }
 
@@ -65,15 +52,15 @@ class OutageTest {
         survive(
             events -> {
               // down long enough that two reconnect attempts are refused
-              server.stop();
+              network.server().stop();
               events.await(Disconnected.class, 3);
-              server.restart();
+              network.server().restart();
             });
 
     // attempts made while the server was down reach the proxy too, and each is refused: every
     // attempt is exactly one proxied connection, and exactly one of them was upgraded
     assertThat(outcome.attempts).isGreaterThanOrEqualTo(4);
-    assertThat(proxy.accepted()).isEqualTo(outcome.attempts);
+    assertThat(network.proxy().accepted()).isEqualTo(outcome.attempts);
     Chaos.report("server restart", outcome.describe());
   }
 
@@ -92,11 +79,11 @@ class OutageTest {
   }
 
   private Outcome survive(Consumer<EventRecorder> outage) {
-    SupervisedConnection ws = Chaos.supervisor(ChaosServer.uri(proxy, "/echo"), 50).connection();
+    SupervisedConnection ws = Chaos.supervisor(network.uri("/echo"), 50).connection();
     List<String> echoed = new ArrayList<>();
     AtomicBoolean queued = new AtomicBoolean();
     AtomicInteger failedSends = new AtomicInteger();
-    try (EventRecorder events = new EventRecorder(ws)) {
+    try (EventRecorder events = new EventRecorder(ws.events())) {
       // frames sent the moment the connection is gone wait for the next one
       events.onEvent(
           event -> {
@@ -118,12 +105,12 @@ class OutageTest {
               error -> {});
       events.await(Connected.class, 1);
       ws.send(Frame.text("before")).block(Chaos.PATIENCE);
-      Chaos.await("the echo of the first frame", () -> snapshot(echoed).size() == 1);
+      RealTime.await("the echo of the first frame", () -> snapshot(echoed).size() == 1);
 
       long start = System.nanoTime();
       outage.accept(events);
       Disconnected disconnected = events.await(Disconnected.class, 1);
-      Chaos.await("the echo of every queued frame", () -> snapshot(echoed).size() == 1 + QUEUED);
+      RealTime.await("the echo of every queued frame", () -> snapshot(echoed).size() == 1 + QUEUED);
       long reconnectMillis =
           TimeUnit.NANOSECONDS.toMillis(events.seen(Connected.class).get(1).nanoTime() - start);
 
@@ -133,9 +120,9 @@ class OutageTest {
       assertThat(snapshot(echoed)).containsExactlyElementsOf(expected);
       assertThat(failedSends).hasValue(0);
       assertThat(events.count(Connected.class)).isEqualTo(2);
-      assertThat(server.upgrades()).isEqualTo(2);
+      assertThat(network.server().upgrades()).isEqualTo(2);
       assertThat(events.count(Disconnected.class)).isEqualTo(events.count(Connecting.class) - 1);
-      Chaos.await("one open connection through the proxy", () -> proxy.open() == 1);
+      RealTime.await("one open connection through the proxy", () -> network.proxy().open() == 1);
       return new Outcome(disconnected, events.count(Connecting.class), reconnectMillis);
     } finally {
       ws.close().block(Chaos.PATIENCE);

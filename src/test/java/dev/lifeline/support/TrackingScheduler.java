@@ -3,24 +3,34 @@ package dev.lifeline.support;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
 
 /**
  * A scheduler that delegates to another and remembers every task scheduled through it until the
- * task ran or was disposed, so a test can assert that nothing is left pending (C1).
+ * task ran or was disposed, so a test can assert that nothing is left pending (C1) — on virtual
+ * time or, over a shared real scheduler, after supervision ended. It neither starts nor disposes
+ * its delegate, which belongs to whoever gave it.
  */
 public final class TrackingScheduler implements Scheduler {
   private final Scheduler delegate;
   private final Set<Tracked> pending = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger scheduled = new AtomicInteger();
 
   public TrackingScheduler(Scheduler delegate) {
     this.delegate = delegate;
   }
 
-  /** Tasks scheduled and neither run nor disposed. */
+  /** Tasks scheduled and neither run nor disposed: live timers. */
   public int pending() {
     return pending.size();
+  }
+
+  /** Tasks scheduled so far, in all. */
+  public int scheduled() {
+    return scheduled.get();
   }
 
   @Override
@@ -50,8 +60,19 @@ public final class TrackingScheduler implements Scheduler {
         "the supervisor schedules directly on the scheduler, never on a worker");
   }
 
-  private Disposable track(Runnable task, java.util.function.Function<Runnable, Disposable> how) {
+  @Override
+  public void init() {
+    // the delegate belongs to whoever gave it; nothing to start here
+  }
+
+  @Override
+  public void dispose() {
+    // the delegate belongs to whoever gave it; never dispose it from here
+  }
+
+  private Disposable track(Runnable task, Function<Runnable, Disposable> how) {
     Tracked tracked = new Tracked(task);
+    scheduled.incrementAndGet();
     pending.add(tracked);
     tracked.inner = how.apply(tracked);
     return tracked;
