@@ -3,8 +3,10 @@ package dev.lifeline;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.LongFunction;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * How a connection proves the peer is alive: after {@link #interval()} without any inbound frame a
@@ -40,12 +42,14 @@ public final class Heartbeat {
           "ping",
           Heartbeat::rfcPing,
           frame -> frame instanceof Frame.Pong,
+          frame -> frame instanceof Frame.Ping ping ? Frame.pong(ping.asByteBuffer()) : null,
           DEFAULT_INTERVAL,
           DEFAULT_TIMEOUT);
 
   private final String dialect;
   private final LongFunction<Frame> pingFactory;
   private final Predicate<Frame> pongPredicate;
+  private final UnaryOperator<Frame> answerer;
   private final Duration interval;
   private final Duration timeout;
 
@@ -53,11 +57,13 @@ public final class Heartbeat {
       String dialect,
       LongFunction<Frame> pingFactory,
       Predicate<Frame> pongPredicate,
+      UnaryOperator<Frame> answerer,
       Duration interval,
       Duration timeout) {
     this.dialect = dialect;
     this.pingFactory = pingFactory;
     this.pongPredicate = pongPredicate;
+    this.answerer = answerer;
     this.interval = interval;
     this.timeout = timeout;
   }
@@ -83,10 +89,12 @@ public final class Heartbeat {
     Objects.requireNonNull(ping, "ping");
     Objects.requireNonNull(pong, "pong");
     Frame.Text pingFrame = Frame.text(ping);
+    Frame.Text pongFrame = Frame.text(pong);
     return new Heartbeat(
         "text(" + ping + " -> " + pong + ")",
         sequence -> pingFrame,
         frame -> frame instanceof Frame.Text text && text.text().equals(pong),
+        frame -> frame instanceof Frame.Text text && text.text().equals(ping) ? pongFrame : null,
         DEFAULT_INTERVAL,
         DEFAULT_TIMEOUT);
   }
@@ -94,14 +102,29 @@ public final class Heartbeat {
   /**
    * Any dialect: {@code pingFactory} makes the heartbeat for a sequence number (1, 2, …), and
    * {@code isPong} recognises an answer. Frames recognised as answers never reach the application.
-   * Interval 60 s, timeout 5 s.
+   * Interval 60 s, timeout 5 s. A server cannot {@linkplain #answer(Frame) answer} this dialect;
+   * use {@link #custom(LongFunction, Predicate, UnaryOperator)} for that.
    *
    * @since 0.1.0
    */
   public static Heartbeat custom(LongFunction<Frame> pingFactory, Predicate<Frame> isPong) {
+    return custom(pingFactory, isPong, frame -> null);
+  }
+
+  /**
+   * Any dialect, answerable by a server: as {@link #custom(LongFunction, Predicate)}, and {@code
+   * answerer} returns the answer to a received frame if it is this dialect's heartbeat, or {@code
+   * null} if it is not (see {@link #answer(Frame)}).
+   *
+   * @since 0.1.0
+   */
+  public static Heartbeat custom(
+      LongFunction<Frame> pingFactory, Predicate<Frame> isPong, UnaryOperator<Frame> answerer) {
     Objects.requireNonNull(pingFactory, "pingFactory");
     Objects.requireNonNull(isPong, "isPong");
-    return new Heartbeat("custom", pingFactory, isPong, DEFAULT_INTERVAL, DEFAULT_TIMEOUT);
+    Objects.requireNonNull(answerer, "answerer");
+    return new Heartbeat(
+        "custom", pingFactory, isPong, answerer, DEFAULT_INTERVAL, DEFAULT_TIMEOUT);
   }
 
   /**
@@ -112,7 +135,7 @@ public final class Heartbeat {
    */
   public Heartbeat interval(Duration interval) {
     return new Heartbeat(
-        dialect, pingFactory, pongPredicate, positive(interval, "interval"), timeout);
+        dialect, pingFactory, pongPredicate, answerer, positive(interval, "interval"), timeout);
   }
 
   /**
@@ -124,7 +147,7 @@ public final class Heartbeat {
    */
   public Heartbeat timeout(Duration timeout) {
     return new Heartbeat(
-        dialect, pingFactory, pongPredicate, interval, positive(timeout, "timeout"));
+        dialect, pingFactory, pongPredicate, answerer, interval, positive(timeout, "timeout"));
   }
 
   /**
@@ -163,6 +186,19 @@ public final class Heartbeat {
    */
   public boolean isPong(Frame frame) {
     return pongPredicate.test(frame);
+  }
+
+  /**
+   * The answer a server sends when it receives {@code frame}, if {@code frame} is this dialect's
+   * heartbeat; empty otherwise. The server side of Lifeline uses it to answer clients: {@link
+   * #ping()} answers a ping with a pong carrying the same payload, {@link #text(String, String)}
+   * answers the ping text with the pong text, {@link #custom(LongFunction, Predicate,
+   * UnaryOperator)} with its {@code answerer}; the two-argument {@code custom} answers nothing.
+   *
+   * @since 0.1.0
+   */
+  public Optional<Frame> answer(Frame frame) {
+    return Optional.ofNullable(answerer.apply(frame));
   }
 
   @Override

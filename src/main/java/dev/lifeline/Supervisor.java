@@ -47,12 +47,13 @@ public final class Supervisor {
   /**
    * The default test for whether a failure is worth a reconnect (C4, C7). Not retryable, so
    * supervision ends at once: a {@link HandshakeException} with a 4xx status other than 408 or 429
-   * (and any other status below 500 but 101); a {@link ConnectionClosedException} with code 1002,
-   * 1003, 1007, 1008, 1009 or 1010; an invalid URI ({@link URISyntaxException} or {@link
-   * IllegalArgumentException}); a rejected TLS certificate ({@link CertificateException}, {@link
-   * CertPathValidatorException}, {@link CertPathBuilderException} or {@link
-   * SSLPeerUnverifiedException} anywhere in the cause chain). Every other failure is retryable:
-   * peer dead, I/O errors, refused connections, timeouts, 5xx, 408, 429, and all other close codes.
+   * (and any other status below 500 but 101); a {@link ConnectionClosedException} or a {@link
+   * ProtocolViolationException} with code 1002, 1003, 1007, 1008, 1009 or 1010; an invalid URI
+   * ({@link URISyntaxException} or {@link IllegalArgumentException}); a rejected TLS certificate
+   * ({@link CertificateException}, {@link CertPathValidatorException}, {@link
+   * CertPathBuilderException} or {@link SSLPeerUnverifiedException} anywhere in the cause chain).
+   * Every other failure is retryable: peer dead, I/O errors, refused connections, timeouts
+   * (including {@link HandshakeTimeoutException}), 5xx, 408, 429, and all other close codes.
    *
    * @since 0.1.0
    */
@@ -222,6 +223,9 @@ public final class Supervisor {
     }
     if (failure instanceof ConnectionClosedException closed) {
       return !FATAL_CLOSE_CODES.contains(closed.code());
+    }
+    if (failure instanceof ProtocolViolationException violation) {
+      return !FATAL_CLOSE_CODES.contains(violation.code());
     }
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof URISyntaxException

@@ -1,0 +1,271 @@
+package dev.lifeline.netty;
+
+import dev.lifeline.Heartbeat;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.http.websocket.WebsocketInbound;
+import reactor.netty.http.websocket.WebsocketOutbound;
+
+/**
+ * The server half of Lifeline, for Reactor Netty {@code HttpServer} routes: it answers the clients'
+ * heartbeats and closes clients that went silent, so a server stops writing into connections whose
+ * peer is gone (the seed's motivating problem).
+ *
+ * <pre>{@code
+ * ServerSupervisor supervisor = ServerSupervisor.builder().idleTimeout(Duration.ofSeconds(65)).build();
+ * supervisor.events().subscribe(event -> log.info("{}", event));
+ * HttpServer.create()
+ *     .route(routes -> routes.ws("/ws", supervisor.handler(c -> c.send(c.inbound()))))
+ *     .bindNow();
+ * }</pre>
+ *
+ * <p>For every connection it:
+ *
+ * <ul>
+ *   <li>answers the {@linkplain Builder#heartbeat(Heartbeat) heartbeat dialect} at once, whether or
+ *       not the application reads, and keeps heartbeats away from the application; RFC 6455 pings
+ *       are answered by Netty (the route's {@code WebsocketServerSpec.handlePing} must stay {@code
+ *       false}, its default);
+ *   <li>notes the time of every frame from the client — data, ping, pong, close — in one field, and
+ *       closes the connection with status 1001 and a reason when the client stayed silent for
+ *       longer than the {@linkplain Builder#idleTimeout(Duration) idle limit}. One timer per
+ *       connection at a time: when it fires it either closes the connection or sleeps until the
+ *       last frame's time plus the limit; no work per frame but the time stamp, no thread per
+ *       connection;
+ *   <li>reports {@link ServerEvent}s.
+ * </ul>
+ *
+ * <p>Immutable and thread-safe; one instance serves any number of routes and connections.
+ *
+ * @since 0.1.0
+ */
+public final class ServerSupervisor {
+
+  /** The default idle limit: 65 s, a client's default heartbeat interval plus its timeout. */
+  public static final Duration DEFAULT_IDLE_TIMEOUT =
+      Heartbeat.DEFAULT_INTERVAL.plus(Heartbeat.DEFAULT_TIMEOUT);
+
+  /** The default largest message joined from fragments: 65536 bytes. */
+  public static final int DEFAULT_MAX_MESSAGE_LENGTH = 65536;
+
+  private static final Logger log = LoggerFactory.getLogger("dev.lifeline.server");
+  private static final int EVENT_BUFFER = 256;
+
+  private final Heartbeat heartbeat;
+  private final Duration idleTimeout;
+  private final int maxMessageLength;
+  private final Scheduler scheduler;
+  private final AtomicInteger connections = new AtomicInteger();
+  private final Sinks.Many<ServerEvent> events =
+      Sinks.many().multicast().onBackpressureBuffer(EVENT_BUFFER, false);
+
+  private ServerSupervisor(Builder builder) {
+    this.heartbeat = builder.heartbeat;
+    this.idleTimeout = builder.idleTimeout;
+    this.maxMessageLength = builder.maxMessageLength;
+    this.scheduler = builder.scheduler;
+  }
+
+  /**
+   * A builder with the defaults: the seed's text heartbeat ({@code heart_beat} answered by {@code
+   * ok}), an idle limit of 65 s, messages of up to 65536 bytes, timers on {@link
+   * Schedulers#parallel()}.
+   *
+   * @since 0.1.0
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A WebSocket handler for {@code HttpServerRoutes.ws(path, handler)} that supervises each
+   * connection and hands it to {@code application}. The connection closes when the publisher that
+   * {@code application} returns terminates, as with any Reactor Netty handler; an echo is {@code c
+   * -> c.send(c.inbound())}.
+   *
+   * @since 0.1.0
+   */
+  public BiFunction<WebsocketInbound, WebsocketOutbound, Publisher<Void>> handler(
+      Function<ServerConnection, Publisher<Void>> application) {
+    Objects.requireNonNull(application, "application");
+    return (in, out) -> {
+      ServerSession session = new ServerSession(this, in, out);
+      Publisher<Void> running;
+      try {
+        running = Objects.requireNonNull(application.apply(session), "application's publisher");
+      } catch (RuntimeException e) {
+        running = Mono.error(e);
+      }
+      return running;
+    };
+  }
+
+  /**
+   * What happens to the clients, as it happens; see {@link ServerEvent}. Hot: any number of
+   * subscribers, each sees events from its subscription on; up to 256 events wait for the first
+   * subscriber, and a subscriber that falls 256 events behind misses events rather than slowing the
+   * server.
+   *
+   * @since 0.1.0
+   */
+  public Flux<ServerEvent> events() {
+    return events.asFlux();
+  }
+
+  /**
+   * The connections open now.
+   *
+   * @since 0.1.0
+   */
+  public int connections() {
+    return connections.get();
+  }
+
+  @Override
+  public String toString() {
+    return "ServerSupervisor["
+        + heartbeat
+        + ", idleTimeout="
+        + idleTimeout
+        + ", "
+        + connections()
+        + " connections]";
+  }
+
+  Heartbeat heartbeat() {
+    return heartbeat;
+  }
+
+  Duration idleTimeout() {
+    return idleTimeout;
+  }
+
+  int maxMessageLength() {
+    return maxMessageLength;
+  }
+
+  Scheduler scheduler() {
+    return scheduler;
+  }
+
+  Instant now() {
+    return Instant.EPOCH.plusNanos(scheduler.now(TimeUnit.NANOSECONDS));
+  }
+
+  void opened(ServerEvent.ClientConnected event) {
+    connections.incrementAndGet();
+    emit(event);
+  }
+
+  void closed(ServerEvent.ClientClosed event) {
+    connections.decrementAndGet();
+    emit(event);
+  }
+
+  synchronized void emit(ServerEvent event) {
+    if (log.isDebugEnabled()) {
+      log.debug("{}", event);
+    }
+    // Results considered: OK; FAIL_ZERO_SUBSCRIBER and FAIL_OVERFLOW mean nobody listens or a
+    // listener fell behind: events are observations and must never stall a connection.
+    // FAIL_NON_SERIALIZED cannot happen (synchronized); FAIL_TERMINATED cannot (never completed).
+    events.tryEmitNext(event);
+  }
+
+  /**
+   * Configures a {@link ServerSupervisor}. Not thread-safe; {@link #build()} copies the settings,
+   * so one builder can make several supervisors.
+   *
+   * @since 0.1.0
+   */
+  public static final class Builder {
+    private Heartbeat heartbeat = Heartbeat.text("heart_beat", "ok");
+    private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+    private int maxMessageLength = DEFAULT_MAX_MESSAGE_LENGTH;
+    private Scheduler scheduler = Schedulers.parallel();
+
+    private Builder() {}
+
+    /**
+     * The heartbeat dialect to answer: a client frame for which {@link
+     * Heartbeat#answer(dev.lifeline .Frame)} has an answer gets it at once and never reaches the
+     * application. Its interval and timeout do not matter here. RFC 6455 pings are answered by
+     * Netty whatever the dialect. Defaults to {@code Heartbeat.text("heart_beat", "ok")}, the
+     * seed's.
+     *
+     * @since 0.1.0
+     */
+    public Builder heartbeat(Heartbeat heartbeat) {
+      this.heartbeat = Objects.requireNonNull(heartbeat, "heartbeat");
+      return this;
+    }
+
+    /**
+     * How long a client may stay silent — no frame at all, heartbeats and pings included — before
+     * the supervisor closes its connection with status 1001. Defaults to 65 s: a client with
+     * Lifeline's defaults sends a heartbeat after 60 s of silence and gives up 5 s later, so a live
+     * client is never silent that long. Set it above your clients' heartbeat interval.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is not positive
+     * @since 0.1.0
+     */
+    public Builder idleTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("idle timeout must be positive, was " + timeout);
+      }
+      this.idleTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * The largest message a client may send in fragments, in bytes; a longer one closes the
+     * connection with status 1009. Single frames are bounded by the route's {@code
+     * WebsocketServerSpec.maxFramePayloadLength}. Defaults to {@value #DEFAULT_MAX_MESSAGE_LENGTH}.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is below 125
+     * @since 0.1.0
+     */
+    public Builder maxMessageLength(int bytes) {
+      if (bytes < 125) {
+        throw new IllegalArgumentException(
+            "max message length must be at least 125 bytes, was " + bytes);
+      }
+      this.maxMessageLength = bytes;
+      return this;
+    }
+
+    /**
+     * The scheduler for the idle timers and every time stamp. Defaults to {@link
+     * Schedulers#parallel()}; never disposed by the supervisor.
+     *
+     * @since 0.1.0
+     */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * A new supervisor with these settings.
+     *
+     * @since 0.1.0
+     */
+    public ServerSupervisor build() {
+      return new ServerSupervisor(this);
+    }
+  }
+}
