@@ -13,7 +13,11 @@ package dev.lifeline;
 public final class ConnectionClosedException extends LifelineException {
   private static final long serialVersionUID = 1L;
 
-  /** RFC 6455's code for a connection that ended without a close frame. */
+  /**
+   * RFC 6455's code for a connection that ended without a close frame.
+   *
+   * @since 0.1.0
+   */
   public static final int ABNORMAL_CLOSURE = 1006;
 
   private final int code;
@@ -22,6 +26,7 @@ public final class ConnectionClosedException extends LifelineException {
   /**
    * @param code the close status
    * @param reason the close reason, {@code ""} for none
+   * @since 0.1.0
    */
   public ConnectionClosedException(int code, String reason) {
     super(describe(code, reason));
@@ -29,12 +34,20 @@ public final class ConnectionClosedException extends LifelineException {
     this.reason = reason;
   }
 
-  /** The close status: the peer's, or 1006 when it sent no close frame. */
+  /**
+   * The close status: the peer's, or 1006 when it sent no close frame.
+   *
+   * @since 0.1.0
+   */
   public int code() {
     return code;
   }
 
-  /** The peer's close reason; {@code ""} for none. */
+  /**
+   * The peer's close reason; {@code ""} for none.
+   *
+   * @since 0.1.0
+   */
   public String reason() {
     return reason;
   }

@@ -89,7 +89,11 @@ public sealed interface ConnectionEvent
   record Disconnected(Instant time, int attempt, Throwable cause, long unconfirmedFrames)
       implements ConnectionEvent {
 
-    /** The close status when the peer closed the connection, or empty. */
+    /**
+     * The close status when the peer closed the connection, or empty.
+     *
+     * @since 0.1.0
+     */
     public OptionalInt closeCode() {
       return cause instanceof ConnectionClosedException closed
           ? OptionalInt.of(closed.code())

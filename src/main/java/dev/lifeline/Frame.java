@@ -214,17 +214,29 @@ public sealed interface Frame
       return payload;
     }
 
-    /** A copy of the frame's bytes. */
+    /**
+     * A copy of the frame's bytes.
+     *
+     * @since 0.1.0
+     */
     public final byte[] bytes() {
       return data.clone();
     }
 
-    /** A read-only view of the frame's bytes, without copying. */
+    /**
+     * A read-only view of the frame's bytes, without copying.
+     *
+     * @since 0.1.0
+     */
     public final ByteBuffer asByteBuffer() {
       return ByteBuffer.wrap(data).asReadOnlyBuffer();
     }
 
-    /** The number of bytes in the frame's payload. */
+    /**
+     * The number of bytes in the frame's payload.
+     *
+     * @since 0.1.0
+     */
     public final int length() {
       return data.length;
     }

@@ -17,6 +17,7 @@ public final class HandshakeException extends LifelineException {
    * @param uri the address the upgrade was sent to
    * @param status the HTTP status the server answered with
    * @param reasonPhrase the status line's reason phrase
+   * @since 0.1.0
    */
   public HandshakeException(String uri, int status, String reasonPhrase) {
     super(
@@ -30,7 +31,11 @@ public final class HandshakeException extends LifelineException {
     this.status = status;
   }
 
-  /** The HTTP status the server answered with. */
+  /**
+   * The HTTP status the server answered with.
+   *
+   * @since 0.1.0
+   */
   public int status() {
     return status;
   }

@@ -31,10 +31,18 @@ import java.util.function.UnaryOperator;
  */
 public final class Heartbeat {
 
-  /** The default quiet interval before a heartbeat: 60 seconds, the seed's. */
+  /**
+   * The default quiet interval before a heartbeat: 60 seconds, the seed's.
+   *
+   * @since 0.1.0
+   */
   public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(60);
 
-  /** The default time allowed for the peer to answer a heartbeat: 5 seconds, the seed's. */
+  /**
+   * The default time allowed for the peer to answer a heartbeat: 5 seconds, the seed's.
+   *
+   * @since 0.1.0
+   */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
   private static final Heartbeat PING =

@@ -8,12 +8,20 @@ package dev.lifeline;
 public class LifelineException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  /** An exception with a message that says what happened and what to do. */
+  /**
+   * An exception with a message that says what happened and what to do.
+   *
+   * @since 0.1.0
+   */
   public LifelineException(String message) {
     super(message);
   }
 
-  /** An exception with a message and the failure behind it. */
+  /**
+   * An exception with a message and the failure behind it.
+   *
+   * @since 0.1.0
+   */
   public LifelineException(String message, Throwable cause) {
     super(message, cause);
   }

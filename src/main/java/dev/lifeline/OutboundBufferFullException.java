@@ -13,6 +13,7 @@ public final class OutboundBufferFullException extends LifelineException {
 
   /**
    * @param capacity the buffer's capacity, in frames
+   * @since 0.1.0
    */
   public OutboundBufferFullException(int capacity) {
     super(
@@ -25,7 +26,11 @@ public final class OutboundBufferFullException extends LifelineException {
     this.capacity = capacity;
   }
 
-  /** The buffer's capacity, in frames. */
+  /**
+   * The buffer's capacity, in frames.
+   *
+   * @since 0.1.0
+   */
   public int capacity() {
     return capacity;
   }

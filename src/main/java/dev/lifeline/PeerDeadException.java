@@ -18,6 +18,7 @@ public final class PeerDeadException extends LifelineException {
    * @param timeout the heartbeat timeout that passed
    * @param sequence the unanswered heartbeat's number on its connection
    * @param answered how many heartbeats this connection had answered before
+   * @since 0.1.0
    */
   public PeerDeadException(Duration timeout, long sequence, long answered) {
     super(
@@ -33,17 +34,29 @@ public final class PeerDeadException extends LifelineException {
     this.timeout = timeout;
   }
 
-  /** The unanswered heartbeat's number on its connection. */
+  /**
+   * The unanswered heartbeat's number on its connection.
+   *
+   * @since 0.1.0
+   */
   public long sequence() {
     return sequence;
   }
 
-  /** How many heartbeats the connection had answered before this one. */
+  /**
+   * How many heartbeats the connection had answered before this one.
+   *
+   * @since 0.1.0
+   */
   public long answered() {
     return answered;
   }
 
-  /** The heartbeat timeout that passed. */
+  /**
+   * The heartbeat timeout that passed.
+   *
+   * @since 0.1.0
+   */
   public Duration timeout() {
     return timeout;
   }

@@ -14,6 +14,7 @@ public final class ReconnectsExhaustedException extends LifelineException {
   /**
    * @param attempts the reconnect attempts made in the outage
    * @param lastCause the last attempt's failure
+   * @since 0.1.0
    */
   public ReconnectsExhaustedException(int attempts, Throwable lastCause) {
     super(
@@ -27,7 +28,11 @@ public final class ReconnectsExhaustedException extends LifelineException {
     this.attempts = attempts;
   }
 
-  /** The reconnect attempts made in the outage before giving up. */
+  /**
+   * The reconnect attempts made in the outage before giving up.
+   *
+   * @since 0.1.0
+   */
   public int attempts() {
     return attempts;
   }

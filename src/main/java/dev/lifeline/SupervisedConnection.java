@@ -154,12 +154,15 @@ public final class SupervisedConnection implements Disposable {
         () -> {
           closing = true;
           LiveConnection connection = live.get();
-          Mono<Void> closed =
-              connection == null ? Mono.empty() : connection.close(Frame.close(1000, ""));
-          // Results considered: OK, or FAIL_TERMINATED when close() was called before: both
-          // leave the signal emitted. FAIL_NON_SERIALIZED would mean a concurrent close(), which
-          // emitted it too.
-          closeRequested.tryEmitEmpty();
+          Mono<Void> closed;
+          if (connection != null) {
+            // The closing handshake: frames the peer sends before its close frame still reach
+            // inbound(), which completes when the connection has closed.
+            closed = connection.close(Frame.close(1000, ""));
+          } else {
+            closed = Mono.empty();
+            requestClose();
+          }
           if (started.compareAndSet(false, true)) {
             finish(SignalType.ON_COMPLETE);
           }
@@ -217,7 +220,17 @@ public final class SupervisedConnection implements Disposable {
             signal -> {
               outbound.detach();
               live.compareAndSet(mine.get(), null);
+              if (closing) {
+                requestClose();
+              }
             });
+  }
+
+  /** Stops a pending reconnect delay or handshake. */
+  private void requestClose() {
+    // Results considered: OK, or FAIL_TERMINATED when requested before: both leave the signal
+    // emitted. FAIL_NON_SERIALIZED would mean a concurrent request, which emitted it too.
+    closeRequested.tryEmitEmpty();
   }
 
   private Throwable exhausted(Throwable retryExhausted) {

@@ -36,10 +36,18 @@ import reactor.util.retry.Retry;
  */
 public final class Supervisor {
 
-  /** The default outbound buffer capacity: 1024 frames wait for a connection at most. */
+  /**
+   * The default outbound buffer capacity: 1024 frames wait for a connection at most.
+   *
+   * @since 0.1.0
+   */
   public static final int DEFAULT_OUTBOUND_BUFFER_CAPACITY = 1024;
 
-  /** The seed's reconnect policy: 5 attempts per outage, 5 seconds apart. */
+  /**
+   * The seed's reconnect policy: 5 attempts per outage, 5 seconds apart.
+   *
+   * @since 0.1.0
+   */
   public static final Retry DEFAULT_RETRY = Retry.fixedDelay(5, Duration.ofSeconds(5));
 
   private static final Set<Integer> FATAL_CLOSE_CODES = Set.of(1002, 1003, 1007, 1008, 1009, 1010);

@@ -11,6 +11,7 @@ public final class SupervisorClosedException extends LifelineException {
 
   /**
    * @param message what ended supervision
+   * @since 0.1.0
    */
   public SupervisorClosedException(String message) {
     super(message);

@@ -35,8 +35,13 @@ public final class EventLog {
     return sink.asFlux();
   }
 
+  /**
+   * The scheduler's wall-clock time: {@code now(MILLISECONDS)} is the epoch time on Reactor's
+   * schedulers and the virtual time on a {@code VirtualTimeScheduler} ({@code now(NANOSECONDS)},
+   * used for durations, is monotonic and has no epoch).
+   */
   public Instant now() {
-    return Instant.EPOCH.plusNanos(scheduler.now(TimeUnit.NANOSECONDS));
+    return Instant.ofEpochMilli(scheduler.now(TimeUnit.MILLISECONDS));
   }
 
   public void connecting(int attempt) {

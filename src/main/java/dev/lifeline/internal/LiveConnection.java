@@ -9,6 +9,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
@@ -29,6 +30,10 @@ import reactor.core.scheduler.Scheduler;
  * {@code lastInbound + interval} or sends a heartbeat; while a heartbeat waits, the recorded time
  * holds the {@link #AWAITING} marker, so the timeout check only asks whether any frame overwrote
  * the marker, immune to clock steps.
+ *
+ * <p>The inbound stream is backpressured end to end: while the application requests nothing,
+ * nothing is read from the connection, so a heartbeat's answer may wait unread. The peer is then
+ * not declared dead; the timeout is checked again, a timeout later, once demand returned.
  *
  * <p>The inbound stream ends with an error for every end the supervisor should reconnect after or
  * give up on: {@link PeerDeadException} when the watchdog killed the connection, {@link
@@ -66,6 +71,12 @@ public final class LiveConnection extends Flux<Frame>
   private final long intervalNanos;
   private final long timeoutNanos;
   private final Disposable.Swap timer = Disposables.swap();
+
+  private static final AtomicLongFieldUpdater<LiveConnection> DEMAND =
+      AtomicLongFieldUpdater.newUpdater(LiveConnection.class, "demand");
+
+  /** What the application requested and was not yet given. */
+  private volatile long demand;
 
   private CoreSubscriber<? super Frame> actual;
   private Subscription upstream;
@@ -153,6 +164,9 @@ public final class LiveConnection extends Flux<Frame>
         provenAlive();
       }
       if (!heartbeat.isPong(frame)) {
+        if (demand != Long.MAX_VALUE) {
+          DEMAND.decrementAndGet(this);
+        }
         actual.onNext(frame);
         return;
       }
@@ -198,7 +212,10 @@ public final class LiveConnection extends Flux<Frame>
 
   @Override
   public void request(long n) {
-    upstream.request(n);
+    if (Operators.validate(n)) {
+      Operators.addCap(DEMAND, this, n);
+      upstream.request(n);
+    }
   }
 
   @Override
@@ -238,6 +255,17 @@ public final class LiveConnection extends Flux<Frame>
     long now = scheduler.now(TimeUnit.NANOSECONDS);
     if (awaiting) {
       if ((long) LAST_INBOUND.getAcquire(this) == AWAITING) {
+        long deadline = sentAt + timeoutNanos;
+        if (now < deadline) {
+          schedule(Math.min(intervalNanos, deadline - now));
+          return;
+        }
+        if (demand == 0) {
+          // The application requested nothing more, so nothing is read from the connection and
+          // the answer may be waiting unread: the peer cannot be judged until demand returns.
+          schedule(timeoutNanos);
+          return;
+        }
         dead(now);
         return;
       }
@@ -261,14 +289,18 @@ public final class LiveConnection extends Flux<Frame>
     OUTSTANDING.setVolatile(this, seq);
     events.heartbeatSent(seq);
     outbound.sendHeartbeat(heartbeat.newPing(seq));
-    schedule(timeoutNanos);
+    // Waking at least once an interval while the answer is awaited keeps the next heartbeat
+    // exact (last frame + interval) even when the timeout is longer than the interval.
+    schedule(Math.min(intervalNanos, timeoutNanos));
   }
 
   private void dead(long now) {
     long seq = sequence;
     death = new PeerDeadException(heartbeat.timeout(), seq, answered);
-    events.peerDead(seq, Duration.ofNanos(now - silentSince));
+    // Detach first: a frame sent in reaction to the event must wait for the next connection,
+    // not go into this dead one.
     stop();
+    events.peerDead(seq, Duration.ofNanos(now - silentSince));
     connection.dispose();
   }
 }

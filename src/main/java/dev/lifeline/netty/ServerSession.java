@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -24,6 +25,7 @@ import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
@@ -55,6 +57,7 @@ final class ServerSession extends ChannelInboundHandlerAdapter implements Server
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile long lastInbound;
   private volatile WebSocketCloseStatus closeStatus;
+  private volatile Throwable violation;
 
   ServerSession(ServerSupervisor supervisor, WebsocketInbound in, WebsocketOutbound out) {
     this.supervisor = supervisor;
@@ -96,7 +99,12 @@ final class ServerSession extends ChannelInboundHandlerAdapter implements Server
                 sink.next(frame);
               }
             })
-        .onErrorMap(TooLongFrameException.class, this::tooBig);
+        // a violation is raised after Netty closed the channel, so after these frames completed:
+        // look for it in a later event loop task
+        .concatWith(
+            Mono.defer(() -> violation == null ? Mono.<Frame>empty() : Mono.error(violation))
+                .subscribeOn(Schedulers.fromExecutor(connection.channel().eventLoop())))
+        .onErrorMap(error -> violation != null ? violation : error);
   }
 
   @Override
@@ -148,6 +156,32 @@ final class ServerSession extends ChannelInboundHandlerAdapter implements Server
     } else if (!(frame instanceof Frame.Pong)) {
       ctx.fireChannelRead(frame);
     }
+  }
+
+  /**
+   * Notes a message over the limit or a protocol violation before Reactor Netty sees it (it may
+   * complete the inbound frames first), and closes with 1009 for a message too big.
+   */
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (violation == null) {
+      if (cause instanceof TooLongFrameException) {
+        violation = tooBig(cause);
+      } else if (cause instanceof CorruptedWebSocketFrameException corrupted) {
+        int code = corrupted.closeStatus().code();
+        violation =
+            new ProtocolViolationException(
+                code,
+                "client "
+                    + remoteAddress
+                    + " broke the WebSocket protocol ("
+                    + cause.getMessage()
+                    + "); closed the connection with status "
+                    + code,
+                cause);
+      }
+    }
+    ctx.fireExceptionCaught(cause);
   }
 
   @Override

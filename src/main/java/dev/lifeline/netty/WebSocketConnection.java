@@ -3,6 +3,8 @@ package dev.lifeline.netty;
 import dev.lifeline.Frame;
 import dev.lifeline.ProtocolViolationException;
 import dev.lifeline.Transport;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -11,6 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
@@ -24,10 +27,12 @@ import reactor.netty.http.websocket.WebsocketOutbound;
  * {@link Frame.Close} after the last frame, unless this side closed first, or the peer sent no
  * status (1005) or no close frame at all (1006): then the inbound frames just complete.
  */
-final class WebSocketConnection implements Transport.Connection {
+final class WebSocketConnection extends ChannelInboundHandlerAdapter
+    implements Transport.Connection {
   /** How long {@link #close(Frame.Close)} waits for the close frame to be written. */
   private static final Duration CLOSE_WRITE_TIMEOUT = Duration.ofSeconds(5);
 
+  private static final String HANDLER_NAME = "lifeline.violations";
   private static final int NO_STATUS = 1005;
   private static final int ABNORMAL_CLOSURE = 1006;
   private static final int MESSAGE_TOO_BIG = 1009;
@@ -40,6 +45,7 @@ final class WebSocketConnection implements Transport.Connection {
   private volatile WebSocketCloseStatus closeStatus;
   private volatile boolean closedHere;
   private volatile Throwable failure;
+  private volatile Throwable violation;
 
   WebSocketConnection(
       URI uri, WebsocketInbound in, WebsocketOutbound out, int maxFramePayloadLength) {
@@ -52,6 +58,7 @@ final class WebSocketConnection implements Transport.Connection {
     this.connection = holder.get();
     // before any frame is read: fragments of one message arrive as one frame
     in.aggregateFrames(maxFramePayloadLength);
+    connection.addHandlerLast(HANDLER_NAME, this);
     in.receiveCloseStatus().subscribe(status -> closeStatus = status, e -> {});
   }
 
@@ -67,8 +74,13 @@ final class WebSocketConnection implements Transport.Connection {
                 sink.next(frame);
               }
             })
-        .concatWith(Mono.defer(this::end))
-        .onErrorMap(this::translate);
+        // Netty closes the channel inside its decoder and only then raises a protocol violation,
+        // so the frames complete first: decide how they end in a later event loop task, by when
+        // exceptionCaught has noted the violation
+        .concatWith(
+            Mono.defer(this::end)
+                .subscribeOn(Schedulers.fromExecutor(connection.channel().eventLoop())))
+        .onErrorMap(error -> violation != null ? violation : translate(error));
   }
 
   @Override
@@ -87,7 +99,23 @@ final class WebSocketConnection implements Transport.Connection {
   @Override
   public void dispose() {
     closedHere = true;
-    connection.dispose();
+    // not connection.dispose(): Reactor Netty would send a close frame first
+    connection.channel().close();
+  }
+
+  /**
+   * Notes a protocol violation before Reactor Netty sees it: Netty closes the channel as it raises
+   * one, and Reactor Netty may complete the inbound frames before the error reaches them.
+   */
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof CorruptedWebSocketFrameException
+        || cause instanceof TooLongFrameException) {
+      if (violation == null) {
+        violation = translate(cause);
+      }
+    }
+    ctx.fireExceptionCaught(cause);
   }
 
   @Override
@@ -106,6 +134,9 @@ final class WebSocketConnection implements Transport.Connection {
   }
 
   private Mono<Frame> end() {
+    if (violation != null) {
+      return Mono.error(violation);
+    }
     Throwable error = failure;
     if (error != null && !closedHere) {
       return Mono.error(error);
@@ -128,6 +159,9 @@ final class WebSocketConnection implements Transport.Connection {
   }
 
   private Throwable translate(Throwable error) {
+    if (error instanceof ProtocolViolationException) {
+      return error;
+    }
     if (error instanceof CorruptedWebSocketFrameException corrupted) {
       int code = corrupted.closeStatus().code();
       if (code == MESSAGE_TOO_BIG) {

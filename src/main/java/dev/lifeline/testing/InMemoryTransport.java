@@ -44,47 +44,79 @@ public final class InMemoryTransport implements Transport {
     HANG
   }
 
-  /** From now on, accept every connection attempt at once (the default). */
+  /**
+   * From now on, accept every connection attempt at once (the default).
+   *
+   * @since 0.1.0
+   */
   public InMemoryTransport accept() {
     mode = Mode.ACCEPT;
     return this;
   }
 
-  /** From now on, fail every connection attempt with {@code error}, as a server that is down. */
+  /**
+   * From now on, fail every connection attempt with {@code error}, as a server that is down.
+   *
+   * @since 0.1.0
+   */
   public InMemoryTransport refuse(Throwable error) {
     refusal = Objects.requireNonNull(error, "error");
     mode = Mode.REFUSE;
     return this;
   }
 
-  /** From now on, let connection attempts hang until cancelled, as a server that never answers. */
+  /**
+   * From now on, let connection attempts hang until cancelled, as a server that never answers.
+   *
+   * @since 0.1.0
+   */
   public InMemoryTransport hang() {
     mode = Mode.HANG;
     return this;
   }
 
-  /** Fails the next attempt not yet scripted with {@code error}, whatever the mode. */
+  /**
+   * Fails the next attempt not yet scripted with {@code error}, whatever the mode.
+   *
+   * @since 0.1.0
+   */
   public InMemoryTransport failNext(Throwable error) {
     scripted.add(Objects.requireNonNull(error, "error"));
     return this;
   }
 
-  /** How many connection attempts were made (subscriptions to {@link #connect}). */
+  /**
+   * How many connection attempts were made (subscriptions to {@link #connect}).
+   *
+   * @since 0.1.0
+   */
   public int attempts() {
     return attempts.get();
   }
 
-  /** How many attempts are hanging right now. */
+  /**
+   * How many attempts are hanging right now.
+   *
+   * @since 0.1.0
+   */
   public int hanging() {
     return pending.get();
   }
 
-  /** The peers of every accepted connection, oldest first. */
+  /**
+   * The peers of every accepted connection, oldest first.
+   *
+   * @since 0.1.0
+   */
   public List<Peer> peers() {
     return List.copyOf(peers);
   }
 
-  /** The peer of the most recently accepted connection. */
+  /**
+   * The peer of the most recently accepted connection.
+   *
+   * @since 0.1.0
+   */
   public Peer lastPeer() {
     if (peers.isEmpty()) {
       throw new IllegalStateException("no connection was accepted yet");
@@ -92,7 +124,11 @@ public final class InMemoryTransport implements Transport {
     return peers.get(peers.size() - 1);
   }
 
-  /** The peers whose connection is still open. */
+  /**
+   * The peers whose connection is still open.
+   *
+   * @since 0.1.0
+   */
   public long openConnections() {
     return peers.stream().filter(Peer::isOpen).count();
   }
@@ -146,18 +182,30 @@ public final class InMemoryTransport implements Transport {
       this.index = index;
     }
 
-    /** This connection's position among the transport's accepted ones, from 0. */
+    /**
+     * This connection's position among the transport's accepted ones, from 0.
+     *
+     * @since 0.1.0
+     */
     public int index() {
       return index;
     }
 
-    /** Sends {@code frame} to the client. */
+    /**
+     * Sends {@code frame} to the client.
+     *
+     * @since 0.1.0
+     */
     public Peer send(Frame frame) {
       emit(toClient.tryEmitNext(frame));
       return this;
     }
 
-    /** Closes the connection with a close frame, as a server that says goodbye. */
+    /**
+     * Closes the connection with a close frame, as a server that says goodbye.
+     *
+     * @since 0.1.0
+     */
     public void close(int code, String reason) {
       if (open.compareAndSet(true, false)) {
         emit(toClient.tryEmitNext(Frame.close(code, reason)));
@@ -165,26 +213,42 @@ public final class InMemoryTransport implements Transport {
       }
     }
 
-    /** Ends the connection without a close frame, as a TCP FIN with no WebSocket goodbye. */
+    /**
+     * Ends the connection without a close frame, as a TCP FIN with no WebSocket goodbye.
+     *
+     * @since 0.1.0
+     */
     public void end() {
       if (open.compareAndSet(true, false)) {
         emit(toClient.tryEmitComplete());
       }
     }
 
-    /** Fails the connection with {@code error}, as an I/O error would. */
+    /**
+     * Fails the connection with {@code error}, as an I/O error would.
+     *
+     * @since 0.1.0
+     */
     public void fail(Throwable error) {
       if (open.compareAndSet(true, false)) {
         emit(toClient.tryEmitError(error));
       }
     }
 
-    /** Every frame the client wrote to this connection, heartbeats included, in order. */
+    /**
+     * Every frame the client wrote to this connection, heartbeats included, in order.
+     *
+     * @since 0.1.0
+     */
     public List<Frame> received() {
       return List.copyOf(received);
     }
 
-    /** The text of every text frame the client wrote, in order. */
+    /**
+     * The text of every text frame the client wrote, in order.
+     *
+     * @since 0.1.0
+     */
     public List<String> receivedTexts() {
       return received.stream()
           .filter(Frame.Text.class::isInstance)
@@ -192,17 +256,29 @@ public final class InMemoryTransport implements Transport {
           .toList();
     }
 
-    /** Whether neither side has ended the connection. */
+    /**
+     * Whether neither side has ended the connection.
+     *
+     * @since 0.1.0
+     */
     public boolean isOpen() {
       return open.get();
     }
 
-    /** The close frame the client ended the connection with, or {@code null}. */
+    /**
+     * The close frame the client ended the connection with, or {@code null}.
+     *
+     * @since 0.1.0
+     */
     public Frame.Close closeFromClient() {
       return closeFromClient;
     }
 
-    /** Whether the client dropped the connection without a close frame. */
+    /**
+     * Whether the client dropped the connection without a close frame.
+     *
+     * @since 0.1.0
+     */
     public boolean aborted() {
       return aborted;
     }

@@ -1,0 +1,236 @@
+package dev.lifeline.cli;
+
+import dev.lifeline.netty.ServerConnection;
+import dev.lifeline.netty.ServerEvent;
+import dev.lifeline.netty.ServerSupervisor;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import org.reactivestreams.Publisher;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * {@code lifeline serve}: an echo server that answers heartbeats and closes clients that stay
+ * silent past the idle limit. Runs until interrupted (Ctrl-C, SIGTERM), then shuts down cleanly.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a WebSocket echo server that answers heartbeats and closes silent clients.",
+      "Events go to stderr. Runs until interrupted (Ctrl-C, SIGTERM); on the way out it closes"
+          + " every client with 1001 (going away)."
+    },
+    sortOptions = false)
+final class ServeCommand implements Callable<Integer> {
+
+  private static final Duration SHUTDOWN = Duration.ofSeconds(5);
+
+  private final Console console;
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--host",
+      paramLabel = "<address>",
+      defaultValue = "127.0.0.1",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(
+      names = "--port",
+      paramLabel = "<port>",
+      defaultValue = "8080",
+      description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(
+      names = "--path",
+      paramLabel = "<path>",
+      defaultValue = "/ws",
+      description = "The WebSocket endpoint's path (default: ${DEFAULT-VALUE}).")
+  String path;
+
+  @Option(
+      names = "--idle-timeout",
+      paramLabel = "<duration>",
+      defaultValue = "65s",
+      description = "Close a client silent for this long, with 1001 (default: ${DEFAULT-VALUE}).")
+  Duration idleTimeout;
+
+  @Option(
+      names = "--dialect",
+      paramLabel = "ping|text",
+      defaultValue = "text",
+      description =
+          "Heartbeats to answer besides RFC pings, which are always answered: with text, a frame"
+              + " --ping-text is answered with --pong-text (default: ${DEFAULT-VALUE}).")
+  Dialect dialect;
+
+  @Option(
+      names = "--ping-text",
+      paramLabel = "<text>",
+      defaultValue = "heart_beat",
+      description = "The text dialect's heartbeat (default: ${DEFAULT-VALUE}).")
+  String pingText;
+
+  @Option(
+      names = "--pong-text",
+      paramLabel = "<text>",
+      defaultValue = "ok",
+      description = "The text dialect's answer (default: ${DEFAULT-VALUE}).")
+  String pongText;
+
+  ServeCommand(Console console) {
+    this.console = console;
+  }
+
+  @Override
+  public Integer call() {
+    if (port < 0 || port > 65_535) {
+      throw bad("--port must be between 0 and 65535, was " + port);
+    }
+    if (!path.startsWith("/")) {
+      throw bad("--path must start with '/', was '" + path + "'");
+    }
+    if (idleTimeout.isZero()) {
+      throw bad("--idle-timeout must be more than 0, was 0s");
+    }
+    ServerSupervisor server =
+        ServerSupervisor.builder()
+            .heartbeat(dialect.heartbeat(pingText, pongText))
+            .idleTimeout(idleTimeout)
+            .build();
+    Disposable events = server.events().subscribe(event -> console.err(describe(event)));
+    Set<ServerConnection> clients = ConcurrentHashMap.newKeySet();
+    DisposableServer http;
+    try {
+      http =
+          HttpServer.create()
+              .host(host)
+              .port(port)
+              .route(routes -> routes.ws(path, server.handler(client -> echo(client, clients))))
+              .bindNow();
+    } catch (RuntimeException e) {
+      events.dispose();
+      throw new IllegalStateException(
+          "cannot listen on "
+              + host
+              + ":"
+              + port
+              + ": "
+              + EventFormat.describe(rootCause(e))
+              + "; choose another --port or --host",
+          e);
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread shutdown =
+        new Thread(
+            () -> {
+              stop(http, clients, events);
+              stopped.countDown();
+            },
+            "lifeline-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdown);
+    console.err(
+        Instant.now()
+            + " listening on ws://"
+            + http.host()
+            + ":"
+            + http.port()
+            + path
+            + " (echo; idle timeout "
+            + Durations.format(idleTimeout)
+            + ", dialect "
+            + dialect.name().toLowerCase(Locale.ROOT)
+            + "); Ctrl-C stops");
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      // Interrupted instead of killed (an embedding caller): stop the same way.
+      Runtime.getRuntime().removeShutdownHook(shutdown);
+      stop(http, clients, events);
+    }
+    return 0;
+  }
+
+  private static Publisher<Void> echo(ServerConnection client, Set<ServerConnection> clients) {
+    clients.add(client);
+    return client.send(client.inbound()).doFinally(signal -> clients.remove(client));
+  }
+
+  /** Tells every client the server is going away (1001), so they reconnect at once, then stops. */
+  private void stop(DisposableServer http, Set<ServerConnection> clients, Disposable events) {
+    int count = clients.size();
+    Flux.fromIterable(List.copyOf(clients))
+        .flatMap(
+            client -> client.close(1001, "server shutting down").onErrorResume(e -> Mono.empty()))
+        .then()
+        .block(SHUTDOWN);
+    http.disposeNow(SHUTDOWN);
+    events.dispose();
+    console.err(
+        Instant.now()
+            + " stopped"
+            + (count == 0
+                ? ""
+                : " (closed " + count + " client" + (count == 1 ? "" : "s") + " with 1001)"));
+    console.out().flush();
+  }
+
+  private static Throwable rootCause(Throwable failure) {
+    Throwable cause = failure;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    return cause.getMessage() == null ? failure : cause;
+  }
+
+  /**
+   * A server event as one key=value line, like {@code connect}'s text events, stamped now by the
+   * wall clock (the event's own time is its scheduler's): {@code time event id=… remote=…}, plus
+   * {@code silence_ms} for {@code client-idle-closed} and {@code close_code} and {@code reason} for
+   * {@code client-closed}.
+   */
+  static String describe(ServerEvent event) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("time", Instant.now().toString());
+    fields.put("event", name(event));
+    fields.put("id", event.id());
+    fields.put("remote", String.valueOf(event.remoteAddress()));
+    if (event instanceof ServerEvent.ClientIdleClosed idle) {
+      fields.put("silence_ms", Durations.millis(idle.silence()));
+    } else if (event instanceof ServerEvent.ClientClosed closed) {
+      fields.put("close_code", closed.code());
+      fields.put("reason", closed.reason().isEmpty() ? null : closed.reason());
+    }
+    return EventFormat.TEXT.format(fields);
+  }
+
+  static String name(ServerEvent event) {
+    if (event instanceof ServerEvent.ClientConnected) {
+      return "client-connected";
+    }
+    return event instanceof ServerEvent.ClientIdleClosed ? "client-idle-closed" : "client-closed";
+  }
+
+  private CommandLine.ParameterException bad(String message) {
+    return new CommandLine.ParameterException(spec.commandLine(), message);
+  }
+}
