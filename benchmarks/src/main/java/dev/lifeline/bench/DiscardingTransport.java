@@ -1,0 +1,109 @@
+package dev.lifeline.bench;
+
+import dev.lifeline.Frame;
+import dev.lifeline.Transport;
+import org.openjdk.jmh.infra.Blackhole;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * A transport whose connections write every outbound frame into a {@link Blackhole}, asking for
+ * frames in batches the way Reactor Netty's send path does (256 up front, 128 more each time half
+ * was written), and whose peer never sends anything.
+ *
+ * <p>Outbound benchmarks use it instead of {@code InMemoryTransport}, whose peer records every
+ * frame in a {@code CopyOnWriteArrayList} for tests to assert on: that copy grows with every frame
+ * and would dominate any per-frame measurement.
+ */
+final class DiscardingTransport implements Transport {
+  static final int PREFETCH = 256;
+  static final int REFILL = PREFETCH / 2;
+
+  private final Blackhole blackhole;
+
+  /** The writer of the most recent connection: what a bare application would call directly. */
+  volatile Writer writer;
+
+  DiscardingTransport(Blackhole blackhole) {
+    this.blackhole = blackhole;
+  }
+
+  @Override
+  public Mono<Connection> connect(Publisher<Frame> outbound) {
+    return Mono.fromSupplier(
+        () -> {
+          Writer w = new Writer(blackhole);
+          writer = w;
+          outbound.subscribe(w);
+          return new Silent();
+        });
+  }
+
+  /** Writes frames to the blackhole; requests in batches like Reactor Netty's MonoSendMany. */
+  static final class Writer implements CoreSubscriber<Frame> {
+    private final Blackhole blackhole;
+    private Subscription subscription;
+    private int sinceRefill;
+
+    Writer(Blackhole blackhole) {
+      this.blackhole = blackhole;
+    }
+
+    @Override
+    public void onSubscribe(Subscription s) {
+      subscription = s;
+      s.request(PREFETCH);
+    }
+
+    @Override
+    public void onNext(Frame frame) {
+      blackhole.consume(frame);
+      if (++sinceRefill == REFILL) {
+        sinceRefill = 0;
+        subscription.request(REFILL);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      // an outbound stream never fails
+    }
+
+    @Override
+    public void onComplete() {
+      // an outbound stream never completes
+    }
+  }
+
+  /** A connection whose peer never sends; disposing ends its inbound. */
+  private static final class Silent implements Connection {
+    private final Sinks.Many<Frame> inbound = Sinks.many().unicast().onBackpressureBuffer();
+    private volatile boolean disposed;
+
+    @Override
+    public Flux<Frame> inbound() {
+      return inbound.asFlux();
+    }
+
+    @Override
+    public Mono<Void> close(Frame.Close frame) {
+      return Mono.fromRunnable(this::dispose);
+    }
+
+    @Override
+    public void dispose() {
+      disposed = true;
+      // Results considered: OK, or FAIL_TERMINATED when already disposed; both leave it ended.
+      inbound.tryEmitComplete();
+    }
+
+    @Override
+    public boolean isDisposed() {
+      return disposed;
+    }
+  }
+}

@@ -1,0 +1,173 @@
+package dev.lifeline.bench;
+
+import dev.lifeline.Frame;
+import dev.lifeline.Heartbeat;
+import dev.lifeline.SupervisedConnection;
+import dev.lifeline.Supervisor;
+import dev.lifeline.Transport;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The cost of one outbound application frame, from the application's call to the transport's
+ * writer, over a {@link DiscardingTransport} (batched demand, frames to a blackhole).
+ *
+ * <ul>
+ *   <li>{@code bareDirect}: the application calls the transport's writer itself. The floor: no
+ *       queue, no thread-safety, no demand handling; nothing real can be cheaper.
+ *   <li>{@code bareSink}: the fair baseline. What an application writes on raw Reactor Netty to
+ *       send from anywhere: a {@code Sinks.many().unicast().onBackpressureBuffer()} whose flux is
+ *       the connection's outbound ({@code outbound.sendObject(sink.asFlux())}), and {@code
+ *       tryEmitNext(frame)} per frame. Like {@code send}, it queues, honours the writer's demand
+ *       and rejects unserialized concurrent use; unlike {@code send}, it tells nobody when the
+ *       frame left, and frames emitted while disconnected go nowhere.
+ *   <li>{@code supervised}: {@code SupervisedConnection.send(frame)} subscribed with one reused,
+ *       stateless subscriber: the library's own per-frame cost.
+ *   <li>{@code supervisedSubscribe}: {@code send(frame).subscribe()}, as applications write it;
+ *       adds Reactor's per-subscription {@code LambdaMonoSubscriber}.
+ * </ul>
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class OutboundFrameBenchmark {
+
+  static final Frame FRAME = InboundFrameBenchmark.FRAME;
+
+  @State(Scope.Thread)
+  public static class BareDirect {
+    DiscardingTransport.Writer writer;
+    Transport.Connection connection;
+
+    @Setup(Level.Trial)
+    public void open(Blackhole blackhole) {
+      DiscardingTransport transport = new DiscardingTransport(blackhole);
+      connection = transport.connect(subscriber -> {}).block();
+      writer = transport.writer;
+      writer.onSubscribe(Unbounded.INSTANCE);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      connection.dispose();
+    }
+  }
+
+  @State(Scope.Thread)
+  public static class BareSink {
+    Sinks.Many<Frame> sink;
+    Transport.Connection connection;
+
+    @Setup(Level.Trial)
+    public void open(Blackhole blackhole) {
+      sink = Sinks.many().unicast().onBackpressureBuffer();
+      connection = new DiscardingTransport(blackhole).connect(sink.asFlux()).block();
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      connection.dispose();
+    }
+  }
+
+  @State(Scope.Thread)
+  public static class Supervised {
+    SupervisedConnection connection;
+
+    @Setup(Level.Trial)
+    public void open(Blackhole blackhole) {
+      connection =
+          Supervisor.create(new DiscardingTransport(blackhole))
+              .heartbeat(Heartbeat.ping().interval(Duration.ofHours(1)))
+              .scheduler(Schedulers.parallel())
+              .connection();
+      connection.inbound().subscribe();
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      connection.close().block(Duration.ofSeconds(10));
+    }
+  }
+
+  @Benchmark
+  public void bareDirect(BareDirect state) {
+    state.writer.onNext(FRAME);
+  }
+
+  @Benchmark
+  public Sinks.EmitResult bareSink(BareSink state) {
+    return state.sink.tryEmitNext(FRAME);
+  }
+
+  @Benchmark
+  public void supervised(Supervised state) {
+    state.connection.send(FRAME).subscribe(Ignoring.INSTANCE);
+  }
+
+  @Benchmark
+  public void supervisedSubscribe(Supervised state) {
+    state.connection.send(FRAME).subscribe();
+  }
+
+  /** A stateless subscriber to a send: safe to reuse for every send. */
+  enum Ignoring implements CoreSubscriber<Void> {
+    INSTANCE;
+
+    @Override
+    public void onSubscribe(Subscription s) {
+      // a send needs no demand
+    }
+
+    @Override
+    public void onNext(Void unused) {
+      // a send emits no value
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      throw new IllegalStateException("send failed", t);
+    }
+
+    @Override
+    public void onComplete() {
+      // the frame left
+    }
+  }
+
+  /**
+   * The direct writer's subscription: demand is ignored, as the application calls onNext itself.
+   */
+  enum Unbounded implements Subscription {
+    INSTANCE;
+
+    @Override
+    public void request(long n) {
+      // the floor ignores demand
+    }
+
+    @Override
+    public void cancel() {
+      // nothing to cancel
+    }
+  }
+}
