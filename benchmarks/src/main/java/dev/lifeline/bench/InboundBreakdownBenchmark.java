@@ -67,7 +67,8 @@ public class InboundBreakdownBenchmark {
               Heartbeat.ping().interval(Duration.ofHours(1)),
               scheduler,
               new EventLog(scheduler),
-              () -> {})
+              () -> {},
+              error -> {})
           .subscribe(new Consuming(blackhole));
       peer = transport.lastPeer();
     }

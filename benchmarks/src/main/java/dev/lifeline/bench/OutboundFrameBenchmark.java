@@ -6,13 +6,16 @@ import dev.lifeline.SupervisedConnection;
 import dev.lifeline.Supervisor;
 import dev.lifeline.Transport;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -22,6 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
@@ -42,6 +46,13 @@ import reactor.core.scheduler.Schedulers;
  *       stateless subscriber: the library's own per-frame cost.
  *   <li>{@code supervisedSubscribe}: {@code send(frame).subscribe()}, as applications write it;
  *       adds Reactor's per-subscription {@code LambdaMonoSubscriber}.
+ *   <li>{@code supervisedStream}: the streaming {@code send(Publisher)}, fed the way {@code
+ *       bareSink} feeds the transport: one long-lived {@code send(sink.asFlux())} over a {@code
+ *       Sinks.many().unicast().onBackpressureBuffer()}, and {@code tryEmitNext(frame)} per frame.
+ *       Its difference to {@code bareSink} is the library's per-frame cost on the streaming path.
+ *   <li>{@code supervisedStreamBatch}: {@code send(Flux.fromArray(frames))} of {@value #BATCH}
+ *       frames per call, subscribed with one reused subscriber; per frame, so the stream's own
+ *       subscription is amortized over the batch (the echo benchmark's streaming client).
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -52,6 +63,8 @@ import reactor.core.scheduler.Schedulers;
 public class OutboundFrameBenchmark {
 
   static final Frame FRAME = InboundFrameBenchmark.FRAME;
+  static final int BATCH = 256;
+  static final Frame[] FRAMES = Collections.nCopies(BATCH, FRAME).toArray(new Frame[0]);
 
   @State(Scope.Thread)
   public static class BareDirect {
@@ -109,6 +122,33 @@ public class OutboundFrameBenchmark {
     }
   }
 
+  @State(Scope.Thread)
+  public static class SupervisedStream {
+    SupervisedConnection connection;
+    Sinks.Many<Frame> sink;
+    final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+    @Setup(Level.Trial)
+    public void open(Blackhole blackhole) {
+      connection =
+          Supervisor.create(new DiscardingTransport(blackhole))
+              .heartbeat(Heartbeat.ping().interval(Duration.ofHours(1)))
+              .scheduler(Schedulers.parallel())
+              .connection();
+      connection.inbound().subscribe();
+      sink = Sinks.many().unicast().onBackpressureBuffer();
+      connection.send(sink.asFlux()).subscribe(null, failure::set);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      if (failure.get() != null) {
+        throw new IllegalStateException("the streaming send failed", failure.get());
+      }
+      connection.close().block(Duration.ofSeconds(10));
+    }
+  }
+
   @Benchmark
   public void bareDirect(BareDirect state) {
     state.writer.onNext(FRAME);
@@ -127,6 +167,17 @@ public class OutboundFrameBenchmark {
   @Benchmark
   public void supervisedSubscribe(Supervised state) {
     state.connection.send(FRAME).subscribe();
+  }
+
+  @Benchmark
+  public Sinks.EmitResult supervisedStream(SupervisedStream state) {
+    return state.sink.tryEmitNext(FRAME);
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public void supervisedStreamBatch(Supervised state) {
+    state.connection.send(Flux.fromArray(FRAMES)).subscribe(Ignoring.INSTANCE);
   }
 
   /** A stateless subscriber to a send: safe to reuse for every send. */

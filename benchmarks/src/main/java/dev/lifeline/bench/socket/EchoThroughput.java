@@ -23,15 +23,17 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
- * Echo throughput over one real loopback socket: a Lifeline-supervised client and a raw Reactor
- * Netty client, in the same JVM, against the same Lifeline echo server, measured in alternating
- * rounds so that both see the same machine noise.
+ * Echo throughput over one real loopback socket per client: two Lifeline-supervised clients and a
+ * raw Reactor Netty client, in the same JVM, against the same Lifeline echo server, measured in
+ * rotating order round by round so that all see the same machine noise.
  *
  * <p>Each round streams {@code frames} 32-byte text frames and ends when the last echo arrived.
- * Both clients generate frames on demand: the raw client hands Reactor Netty a {@code Flux} of
- * {@code TextWebSocketFrame}s; the supervised client does what its API offers, {@code
- * Flux.range(..).concatMap(i -> connection.send(frame))}. Allocation is the JVM's total over all
- * threads during the round (client and server side), per frame.
+ * Every client generates frames on demand: the raw client hands Reactor Netty a {@code Flux} of
+ * {@code TextWebSocketFrame}s; the "supervised" client sends frame by frame, {@code
+ * Flux.range(..).concatMap(i -> connection.send(frame))}; the "stream" client hands the streaming
+ * {@code connection.send(Flux.range(..).map(i -> frame))} one {@code Flux} per round, the fair
+ * counterpart of the raw client. Each client has its own connection. Allocation is the JVM's total
+ * over all threads during the round (client and server side), per frame.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.lifeline.bench.socket.EchoThroughput [frames=500000]
  * [warmup=4] [rounds=8]}
@@ -57,12 +59,15 @@ public final class EchoThroughput {
     String uri = "ws://127.0.0.1:" + server.port() + "/ws";
 
     Client raw = rawClient(uri);
-    Client supervised = supervisedClient(uri);
+    Client supervised = supervisedClient(uri, false);
+    Client stream = supervisedClient(uri, true);
+    String[] names = {"raw", "supervised", "stream"};
+    Client[] clients = {raw, supervised, stream};
 
     String only = System.getProperty("only", "");
     if (!only.isEmpty()) {
-      // profiling aid: run one client alone, e.g. -Donly=supervised under a sampling profiler
-      Client alone = only.equals("raw") ? raw : supervised;
+      // profiling aid: run one client alone, e.g. -Donly=stream under a sampling profiler
+      Client alone = clients[Arrays.asList(names).indexOf(only)];
       for (int i = 0; i < warmup + rounds; i++) {
         long start = System.nanoTime();
         alone.round(frames);
@@ -72,46 +77,51 @@ public final class EchoThroughput {
       System.exit(0); // not halt: lets a flight recording be written
     }
     for (int i = 0; i < warmup; i++) {
-      raw.round(frames);
-      supervised.round(frames);
+      for (Client c : clients) {
+        c.round(frames);
+      }
     }
-    double[] rawRates = new double[rounds];
-    double[] supRates = new double[rounds];
-    double[] rawAlloc = new double[rounds];
-    double[] supAlloc = new double[rounds];
+    int n = clients.length;
+    double[][] rates = new double[n][rounds];
+    double[][] alloc = new double[n][rounds];
     for (int i = 0; i < rounds; i++) {
-      // alternate which goes first, so drift in machine load hits both alike
-      if (i % 2 == 0) {
-        measure(raw, frames, rawRates, rawAlloc, i);
-        measure(supervised, frames, supRates, supAlloc, i);
-      } else {
-        measure(supervised, frames, supRates, supAlloc, i);
-        measure(raw, frames, rawRates, rawAlloc, i);
+      // rotate which goes first, so drift in machine load hits all alike
+      for (int k = 0; k < n; k++) {
+        int c = (i + k) % n;
+        measure(clients[c], frames, rates[c], alloc[c], i);
       }
       System.out.printf(
           Locale.ROOT,
           "round %d: raw %.0f frames/s (%.0f B/frame), supervised %.0f frames/s (%.0f B/frame),"
-              + " ratio %.3f%n",
+              + " stream %.0f frames/s (%.0f B/frame), ratios %.3f / %.3f%n",
           i + 1,
-          rawRates[i],
-          rawAlloc[i],
-          supRates[i],
-          supAlloc[i],
-          supRates[i] / rawRates[i]);
+          rates[0][i],
+          alloc[0][i],
+          rates[1][i],
+          alloc[1][i],
+          rates[2][i],
+          alloc[2][i],
+          rates[1][i] / rates[0][i],
+          rates[2][i] / rates[0][i]);
     }
-    double rawMedian = median(rawRates);
-    double supMedian = median(supRates);
+    double rawMedian = median(rates[0]);
+    double supMedian = median(rates[1]);
+    double streamMedian = median(rates[2]);
     System.out.printf(
         Locale.ROOT,
         "RESULT echo frames=%d rounds=%d raw_median=%.0f supervised_median=%.0f ratio=%.3f"
-            + " raw_B_per_frame=%.0f supervised_B_per_frame=%.0f%n",
+            + " stream_median=%.0f stream_ratio=%.3f raw_B_per_frame=%.0f"
+            + " supervised_B_per_frame=%.0f stream_B_per_frame=%.0f%n",
         frames,
         rounds,
         rawMedian,
         supMedian,
         supMedian / rawMedian,
-        median(rawAlloc),
-        median(supAlloc));
+        streamMedian,
+        streamMedian / rawMedian,
+        median(alloc[0]),
+        median(alloc[1]),
+        median(alloc[2]));
     Runtime.getRuntime().halt(0);
   }
 
@@ -154,8 +164,14 @@ public final class EchoThroughput {
     };
   }
 
-  /** Lifeline: one supervised connection over WebSocketTransport with default settings. */
-  private static Client supervisedClient(String uri) throws InterruptedException {
+  /**
+   * Lifeline: one supervised connection over WebSocketTransport with default settings. Frame by
+   * frame ({@code concatMap(i -> send(frame))}, one {@code Mono} per frame) or, with {@code
+   * streaming}, one {@code send(Flux)} per round, the counterpart of the raw client's {@code
+   * sendObject(Flux)}.
+   */
+  private static Client supervisedClient(String uri, boolean streaming)
+      throws InterruptedException {
     SupervisedConnection connection =
         Supervisor.create(WebSocketTransport.create(uri)).connection();
     Counter counter = new Counter();
@@ -175,8 +191,12 @@ public final class EchoThroughput {
     }
     return n -> {
       CountDownLatch done = counter.expect(n);
-      Flux.range(0, n).concatMap(i -> connection.send(FRAME)).subscribe(null, failure::set);
-      await(done, "supervised");
+      if (streaming) {
+        connection.send(Flux.range(0, n).map(i -> FRAME)).subscribe(null, failure::set);
+      } else {
+        Flux.range(0, n).concatMap(i -> connection.send(FRAME)).subscribe(null, failure::set);
+      }
+      await(done, streaming ? "stream" : "supervised");
       if (failure.get() != null) {
         throw new IllegalStateException("supervised client failed", failure.get());
       }
