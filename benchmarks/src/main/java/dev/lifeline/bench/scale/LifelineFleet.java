@@ -7,6 +7,9 @@ import dev.lifeline.Supervisor;
 import dev.lifeline.netty.WebSocketTransport;
 import java.net.URI;
 import java.time.Duration;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.http.HttpResources;
 import reactor.util.retry.Retry;
 
 /**
@@ -19,20 +22,42 @@ final class LifelineFleet implements Fleet {
   private final Stats stats;
   private final Heartbeat heartbeat;
   private final Retry retry;
+  private final Scheduler scheduler; // null: the Supervisor's default, Schedulers.parallel()
 
-  LifelineFleet(Stats stats, Duration interval, Duration timeout, Retry retry) {
+  LifelineFleet(
+      Stats stats, Duration interval, Duration timeout, Retry retry, Scheduler scheduler) {
     this.stats = stats;
     this.heartbeat = Heartbeat.text("heart_beat", "ok").interval(interval).timeout(timeout);
     this.retry = retry;
+    this.scheduler = scheduler;
+  }
+
+  /**
+   * The fleet's scheduler by name, for the RTT experiment: {@code default} (the Supervisor's
+   * default), {@code hb2} ({@code Schedulers.newParallel("hb", 2)}), or {@code eventloop} (Reactor
+   * Netty's client event loops, which {@code WebSocketTransport} uses, as a Reactor scheduler: the
+   * timers then run on an event loop, though not necessarily the connection's own).
+   */
+  static Scheduler scheduler(String name) {
+    return switch (name) {
+      case "default" -> null;
+      case "hb2" -> Schedulers.newParallel("hb", 2);
+      case "eventloop" ->
+          Schedulers.fromExecutorService(HttpResources.get().onClient(true), "client-loops");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown scheduler " + name + "; use default, hb2 or eventloop");
+    };
   }
 
   @Override
   public void open(URI uri, Runnable settled) {
-    SupervisedConnection connection =
-        Supervisor.create(WebSocketTransport.create(uri))
-            .heartbeat(heartbeat)
-            .retry(retry)
-            .connection();
+    Supervisor supervisor =
+        Supervisor.create(WebSocketTransport.create(uri)).heartbeat(heartbeat).retry(retry);
+    if (scheduler != null) {
+      supervisor = supervisor.scheduler(scheduler);
+    }
+    SupervisedConnection connection = supervisor.connection();
     State state = new State(settled);
     connection.events().subscribe(state::on);
     connection.inbound().subscribe(frame -> {}, error -> stats.terminated.increment());
@@ -62,6 +87,7 @@ final class LifelineFleet implements Fleet {
         stats.attempt();
       } else if (event instanceof ConnectionEvent.HeartbeatSent) {
         sentAt = System.nanoTime();
+        stats.sent();
       } else if (event instanceof ConnectionEvent.HeartbeatAnswered) {
         stats.recordRtt(System.nanoTime() - sentAt);
       } else if (event instanceof ConnectionEvent.PeerDead) {

@@ -49,6 +49,7 @@ final class RawFleet implements Fleet {
                       .map(
                           tick -> {
                             sentAt[0] = System.nanoTime();
+                            stats.sent();
                             return new TextWebSocketFrame("heart_beat");
                           });
               return Mono.when(out.sendObject(beats).then(), reading);

@@ -38,7 +38,13 @@ public final class ScaleClient {
     Stats stats = new Stats();
     Fleet fleet =
         switch (kind) {
-          case "lifeline" -> new LifelineFleet(stats, interval, timeout, retry(retryName));
+          case "lifeline" ->
+              new LifelineFleet(
+                  stats,
+                  interval,
+                  timeout,
+                  retry(retryName),
+                  LifelineFleet.scheduler(a.string("scheduler", "default")));
           case "raw" -> new RawFleet(stats, interval, timeout);
           case "okhttp" -> new OkHttpFleet(stats, interval);
           case "javaws" -> new JavaWebSocketFleet(stats, interval);
@@ -77,7 +83,10 @@ public final class ScaleClient {
     long cpuStart = Gauges.cpuNanos();
     long wallStart = System.nanoTime();
     Thread.sleep(TimeUnit.SECONDS.toMillis(measureSeconds));
-    double cores = (Gauges.cpuNanos() - cpuStart) / (double) (System.nanoTime() - wallStart);
+    long wallEnd = System.nanoTime();
+    double cores = (Gauges.cpuNanos() - cpuStart) / (double) (wallEnd - wallStart);
+    System.out.println(
+        "SPREAD kind=" + kind + " k=" + k + " " + stats.sendSpread(wallStart, wallEnd));
     Histogram rtt = stats.rttSnapshot();
     int threads = Gauges.threads();
     long rss = Gauges.rss();

@@ -28,6 +28,49 @@ final class Stats {
   final AtomicLong lastReconnect = new AtomicLong();
   volatile long stormStart;
 
+  /** Heartbeat sends per 10 ms since {@link #EPOCH}: shows whether sends bunch up in bursts. */
+  static final long EPOCH = System.nanoTime();
+
+  static final int SEND_BUCKETS = 30_000;
+  final AtomicIntegerArray sends = new AtomicIntegerArray(SEND_BUCKETS);
+
+  void sent() {
+    long bucket = (System.nanoTime() - EPOCH) / 10_000_000L;
+    if (bucket < SEND_BUCKETS) {
+      sends.incrementAndGet((int) bucket);
+    }
+  }
+
+  /**
+   * The busiest 10 ms of heartbeat sends between two {@code System.nanoTime()} instants, and the
+   * mean per 10 ms: {@code peak / mean} near 1 means evenly spread sends, far above 1 bursts.
+   */
+  String sendSpread(long from, long to) {
+    int first = (int) Math.max(0, (from - EPOCH) / 10_000_000L);
+    int last = (int) Math.min(SEND_BUCKETS - 1, (to - EPOCH) / 10_000_000L);
+    long total = 0;
+    int peak = 0;
+    int busy = 0;
+    for (int i = first; i < last; i++) {
+      int n = sends.get(i);
+      total += n;
+      peak = Math.max(peak, n);
+    }
+    double mean = total / (double) Math.max(1, last - first);
+    for (int i = first; i < last; i++) {
+      if (sends.get(i) > 4 * mean) {
+        busy++;
+      }
+    }
+    return String.format(
+        java.util.Locale.ROOT,
+        "sends_per_10ms_mean=%.1f sends_per_10ms_peak=%d peak_over_mean=%.1f buckets_over_4x_mean=%d",
+        mean,
+        peak,
+        peak / Math.max(1e-9, mean),
+        busy);
+  }
+
   void recordRtt(long nanos) {
     rtt.recordValue(Math.max(0, Math.min(nanos / 1000, 3_600_000_000L)));
     answered.increment();

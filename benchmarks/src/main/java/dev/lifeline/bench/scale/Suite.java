@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * Runs the scale, peer and reconnect-storm measurements, each client and server in its own JVM on
  * loopback, and writes their {@code RESULT} lines and a Markdown summary under {@code out}.
  *
- * <p>Usage: {@code Suite mode=quick|full out=results/scale}
+ * <p>Usage: {@code Suite mode=quick|full out=results/scale [parts=scale,peers,storm]}; {@code
+ * parts} (default all three) runs a subset, e.g. {@code parts=scale} for the scale rows alone.
  */
 public final class Suite {
   private static final String HOSTS = "127.0.0.1,127.0.0.2";
@@ -52,24 +53,28 @@ public final class Suite {
     int stormK = quick ? 300 : a.integer("stormk", 5000);
     Suite suite =
         new Suite(Path.of(a.string("out", "results/scale")), quick ? 3 : 5, quick ? 5 : 20);
-    suite.say("file limit " + fileLimit() + ", largest K " + kMax + "; quick=" + quick);
+    List<String> parts = List.of(a.string("parts", "scale,peers,storm").split(","));
+    suite.say(
+        "file limit " + fileLimit() + ", largest K " + kMax + "; quick=" + quick + "; " + parts);
 
     List<Map<String, String>> scale = new ArrayList<>();
-    for (int k : scaleKs) {
+    for (int k : parts.contains("scale") ? scaleKs : List.<Integer>of()) {
       scale.add(suite.scale("lifeline", k));
       scale.add(suite.scale("raw", k));
     }
     List<Map<String, String>> peers = new ArrayList<>();
-    for (int k : peerKs) {
-      if (!scaleKs.contains(k)) {
+    for (int k : parts.contains("peers") ? peerKs : List.<Integer>of()) {
+      if (!scaleKs.contains(k) || !parts.contains("scale")) {
         peers.add(suite.scale("lifeline", k));
       }
       peers.add(suite.scale("okhttp", k));
       peers.add(suite.scale("javaws", k));
     }
     List<Map<String, String>> storms = new ArrayList<>();
-    storms.add(suite.storm(stormK, "fixed"));
-    storms.add(suite.storm(stormK, "jitter"));
+    if (parts.contains("storm")) {
+      storms.add(suite.storm(stormK, "fixed"));
+      storms.add(suite.storm(stormK, "jitter"));
+    }
     suite.summary(scale, peers, storms);
   }
 
