@@ -39,7 +39,7 @@ java -jar "$jar" 'InboundFrameBenchmark|OutboundFrameBenchmark' "${jmh[@]}" -pro
   -rf json -rff "$out/jmh-per-frame.json" > "$out/jmh-per-frame.txt" 2>&1
 grep -E '^(Benchmark|[A-Za-z]+FrameBenchmark\.[a-zA-Z]+( |:gc.alloc.rate.norm))' "$out/jmh-per-frame.txt"
 
-echo "== 2. Echo throughput over one socket, supervised vs raw Reactor Netty (twice)"
+echo "== 2. Echo throughput: raw Reactor Netty, Lifeline frame by frame, Lifeline streaming (twice)"
 for run in 1 2; do
   java -Xmx1g -cp "$jar" dev.lifeline.bench.socket.EchoThroughput "${echo_args[@]}" \
     > "$out/echo-$run.txt" 2>&1
