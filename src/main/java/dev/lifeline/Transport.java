@@ -4,6 +4,8 @@ import org.reactivestreams.Publisher;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * A way to open one physical frame connection; the supervisor's only view of the network. The
@@ -31,6 +33,18 @@ public interface Transport {
    * @since 0.1.0
    */
   Mono<Connection> connect(Publisher<Frame> outbound);
+
+  /**
+   * The scheduler a {@link Supervisor} runs this transport's timers on unless told otherwise
+   * ({@link Supervisor#scheduler(Scheduler)}). Defaults to {@link Schedulers#parallel()}; a
+   * transport with event loops of its own may return them, so heartbeats are written from the
+   * thread that owns the socket instead of hopping to it.
+   *
+   * @since 0.1.0
+   */
+  default Scheduler timerScheduler() {
+    return Schedulers.parallel();
+  }
 
   /**
    * One established connection.
