@@ -1,6 +1,6 @@
 #!/bin/bash
 # runs one scale measurement (server + client JVM) and prints its RESULT line
-cd /work/wt-bench/benchmarks
+cd "$(dirname "$0")/../.."
 CP=target/benchmarks.jar
 kind=$1; k=$2; tag=$3
 java -Xmx1g -cp $CP dev.lifeline.bench.scale.ScaleServer port=0 hosts=127.0.0.1,127.0.0.2 > results/extra/$tag-$kind-$k-server.log 2>&1 & SPID=$!

@@ -3,7 +3,7 @@
 # usage: [KIND=raw] run.sh <outdir> <k> <scheduler> [extra client args...] (scheduler: Lifeline only)
 set -u
 dir=$1; k=$2; sched=$3; shift 3
-cd /work/wt-bench/benchmarks
+cd "$(dirname "$0")/../../.."
 CP=target/benchmarks.jar
 kind=${KIND:-lifeline}
 tag=$kind-$k-$sched
