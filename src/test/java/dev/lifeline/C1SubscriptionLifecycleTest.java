@@ -39,8 +39,8 @@ class C1SubscriptionLifecycleTest {
   void subscribingOpensTheConnectionAtOnce() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(
             () -> {
@@ -58,8 +58,8 @@ class C1SubscriptionLifecycleTest {
   void cancellingClosesWithStatus1000AndLeavesNoTaskBehind() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(30_000))
         .then(() -> assertThat(clock.scheduler.pending()).isEqualTo(1))
@@ -84,8 +84,8 @@ class C1SubscriptionLifecycleTest {
   void cancellingDuringTheReconnectDelayCancelsThePendingAttempt() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> clock.transport.lastPeer().fail(new IOException("connection reset")))
         .thenAwait(ms(4_999))
@@ -109,8 +109,8 @@ class C1SubscriptionLifecycleTest {
     clock.transport.hang();
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> assertThat(clock.transport.hanging()).isEqualTo(1))
         .thenCancel()
@@ -124,8 +124,8 @@ class C1SubscriptionLifecycleTest {
   void closeCompletesTheInboundStreamAndClosesWith1000() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(1_000))
         .then(() -> supervised.connection().close().subscribe())
@@ -143,8 +143,8 @@ class C1SubscriptionLifecycleTest {
   void closeDuringTheReconnectDelayCompletesAtOnce() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> clock.transport.lastPeer().end())
         .thenAwait(ms(2_000))

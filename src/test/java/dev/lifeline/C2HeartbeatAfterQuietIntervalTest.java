@@ -11,7 +11,6 @@ import dev.lifeline.support.VirtualClock;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import reactor.test.StepVerifier;
 
 /**
  * C2: a heartbeat is sent after {@code I} without any inbound frame. Every inbound frame (data,
@@ -30,8 +29,8 @@ class C2HeartbeatAfterQuietIntervalTest {
   void firstHeartbeatGoesOutExactlyOneIntervalAfterConnecting() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(59_999))
         .then(() -> assertThat(heartbeatsSent()).isZero())
@@ -49,8 +48,8 @@ class C2HeartbeatAfterQuietIntervalTest {
   void rfcHeartbeatCarriesItsSequenceNumber() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(60_000))
         .then(
@@ -66,8 +65,8 @@ class C2HeartbeatAfterQuietIntervalTest {
     var supervised =
         clock.connect(s -> s.heartbeat(Heartbeat.ping().interval(Duration.ofMillis(300))));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(299))
         .then(() -> assertThat(heartbeatsSent()).isZero())
@@ -81,8 +80,8 @@ class C2HeartbeatAfterQuietIntervalTest {
   void dataFrameRestartsTheQuietInterval() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(30_000))
         .then(() -> clock.transport.lastPeer().send(Frame.text("news")))
@@ -105,8 +104,8 @@ class C2HeartbeatAfterQuietIntervalTest {
   void pingFromThePeerRestartsTheQuietInterval() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(45_000))
         .then(() -> clock.transport.lastPeer().send(Frame.ping()))
@@ -122,8 +121,8 @@ class C2HeartbeatAfterQuietIntervalTest {
   void answeredHeartbeatRestartsTheQuietIntervalFromTheAnswer() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(60_000))
         .thenAwait(ms(250))
@@ -149,8 +148,8 @@ class C2HeartbeatAfterQuietIntervalTest {
     var supervised =
         clock.connect(s -> s.heartbeat(Heartbeat.ping().interval(Duration.ofMillis(1_000))));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(
             () -> {
@@ -175,8 +174,8 @@ class C2HeartbeatAfterQuietIntervalTest {
                         .interval(Duration.ofMillis(200))
                         .timeout(Duration.ofSeconds(1))));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(250))
         .then(() -> clock.transport.lastPeer().send(Frame.pong()))

@@ -26,8 +26,8 @@ class C3PeerDeadAfterTimeoutTest {
   void peerSilentForTimeoutAfterHeartbeatIsDeclaredDeadAtThatInstant() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(64_999))
         .then(() -> assertThat(clock.transport.peers().get(0).isOpen()).isTrue())
@@ -60,8 +60,8 @@ class C3PeerDeadAfterTimeoutTest {
   void reconnectStartsOneDelayAfterDeath() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(65_000 + 4_999))
         .then(() -> assertThat(clock.transport.attempts()).isEqualTo(1))
@@ -75,8 +75,8 @@ class C3PeerDeadAfterTimeoutTest {
   void anyFrameWithinTheTimeoutProvesLife() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(64_999))
         .then(() -> clock.transport.lastPeer().send(Frame.text("late but alive")))
@@ -106,8 +106,8 @@ class C3PeerDeadAfterTimeoutTest {
                         .interval(Duration.ofMillis(300))
                         .timeout(Duration.ofMillis(200))));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(
             () -> {

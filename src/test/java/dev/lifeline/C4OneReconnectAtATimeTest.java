@@ -54,8 +54,8 @@ class C4OneReconnectAtATimeTest {
       String name, Consumer<Peer> end, int closeCode) {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(1_000))
         .then(() -> end.accept(clock.transport.lastPeer()))
@@ -93,8 +93,8 @@ class C4OneReconnectAtATimeTest {
     clock.transport.refuse(failure);
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(4_999))
         .then(() -> assertThat(clock.transport.attempts()).isEqualTo(1))
@@ -115,8 +115,8 @@ class C4OneReconnectAtATimeTest {
   void errorAndCloseInTheSameOutageGiveOneAttempt() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(
             () -> {
@@ -147,8 +147,8 @@ class C4OneReconnectAtATimeTest {
   void heartbeatDeathAndPeerCloseAtTheSameInstantGiveOneAttempt() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(65_000))
         .then(() -> clock.transport.peers().get(0).close(1001, "late goodbye"))
@@ -164,8 +164,8 @@ class C4OneReconnectAtATimeTest {
   void neverMoreThanOneConnectionOpenAcrossManyOutages() {
     var supervised = clock.connect(s -> s.retry(Retry.fixedDelay(100, Duration.ofSeconds(1))));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(
             () -> {

@@ -9,7 +9,6 @@ import dev.lifeline.support.VirtualClock;
 import java.net.ConnectException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import reactor.test.StepVerifier;
 import reactor.util.retry.Retry;
 
 /**
@@ -35,8 +34,8 @@ class C5AttemptsCountPerOutageTest {
   void countStartsAgainAfterASuccessfulReconnect() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> clock.transport.lastPeer().send(Frame.text("hello")))
         .expectNext(Frame.text("hello"))
@@ -61,8 +60,8 @@ class C5AttemptsCountPerOutageTest {
   void attemptNumbersRestartAtOneInEachOutage() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> clock.transport.lastPeer().send(Frame.text("hello")))
         .expectNext(Frame.text("hello"))
@@ -84,8 +83,8 @@ class C5AttemptsCountPerOutageTest {
     // a flapping server: accepts the upgrade, then closes at once, forever
     var supervised = clock.connect(s -> s.retry(Retry.fixedDelay(5, Duration.ofSeconds(1))));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(
             () -> {
@@ -116,8 +115,8 @@ class C5AttemptsCountPerOutageTest {
                 s.heartbeat(Heartbeat.ping().interval(Duration.ofSeconds(1)))
                     .retry(Retry.fixedDelay(1, Duration.ofSeconds(1))));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> clock.transport.lastPeer().end())
         .thenAwait(ms(1_000))
@@ -137,8 +136,8 @@ class C5AttemptsCountPerOutageTest {
     // a quiet feed behind a proxy that closes idle connections: no frame ever, but no flapping
     var supervised = clock.connect(s -> s.retry(Retry.fixedDelay(2, Duration.ofSeconds(1))));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(
             () -> {
@@ -157,8 +156,8 @@ class C5AttemptsCountPerOutageTest {
   void connectionThePeerClosesBeforeTheTimeoutIsAFailedAttempt() {
     var supervised = clock.connect(s -> s.retry(Retry.fixedDelay(2, Duration.ofSeconds(1))));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(
             () -> {
@@ -178,8 +177,8 @@ class C5AttemptsCountPerOutageTest {
     // a server that accepts the upgrade and then never sends anything: dead at I + T each time
     var supervised = clock.connect(s -> s.retry(Retry.fixedDelay(2, Duration.ofSeconds(1))));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(3 * 65_000 + 2 * 1_000))
         .expectError(ReconnectsExhaustedException.class)

@@ -12,7 +12,6 @@ import dev.lifeline.support.VirtualClock;
 import java.net.ConnectException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import reactor.test.StepVerifier;
 import reactor.util.retry.Retry;
 
 /**
@@ -28,8 +27,8 @@ class C6ExhaustedTest {
     clock.transport.refuse(refused);
     var supervised = clock.connect(s -> s.retry(Retry.fixedDelay(3, Duration.ofMillis(200))));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .expectNoEvent(ms(599))
         .thenAwait(ms(1))
@@ -68,8 +67,8 @@ class C6ExhaustedTest {
     clock.transport.refuse(new ConnectException("Connection refused"));
     var supervised = clock.connect(s -> s.retry(Retry.fixedDelay(1, Duration.ofMillis(10))));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(10))
         .expectErrorMessage(
@@ -89,8 +88,8 @@ class C6ExhaustedTest {
                         .jitter(0.5)
                         .maxBackoff(Duration.ofSeconds(1))));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(10_000))
         .expectError(ReconnectsExhaustedException.class)
@@ -118,8 +117,8 @@ class C6ExhaustedTest {
                             : reactor.core.publisher.Mono.error(s.failure())));
     var supervised = clock.connect(s -> s.retry(custom));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(1_400))
         .expectError(ConnectException.class)

@@ -15,7 +15,6 @@ import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import reactor.test.StepVerifier;
 
 /**
  * C7: errors that retrying cannot fix end the stream at once, unretried: handshake 4xx (but
@@ -28,8 +27,8 @@ class C7UnretryableErrorsTest {
     clock.transport.refuse(failure);
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .expectErrorSatisfies(e -> assertThat(e).isSameAs(failure))
         .verify();
@@ -55,8 +54,8 @@ class C7UnretryableErrorsTest {
     clock.transport.failNext(new HandshakeException("ws://127.0.0.1/ws", status, ""));
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(5_000))
         .then(() -> assertThat(clock.transport.attempts()).isEqualTo(2))
@@ -98,8 +97,8 @@ class C7UnretryableErrorsTest {
   void closeCodesThatANewConnectionWouldMeetAgainEndAtOnce(int code) {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> clock.transport.lastPeer().close(code, "no"))
         .expectErrorSatisfies(
@@ -132,8 +131,8 @@ class C7UnretryableErrorsTest {
         clock.connect(
             s -> s.retryable(Supervisor.DEFAULT_RETRYABLE.and(e -> !(e instanceof IOException))));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> clock.transport.lastPeer().fail(new IOException("disk on fire")))
         .expectErrorMessage("disk on fire")

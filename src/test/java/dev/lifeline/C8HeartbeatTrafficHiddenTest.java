@@ -10,7 +10,6 @@ import dev.lifeline.ConnectionEvent.HeartbeatSent;
 import dev.lifeline.support.VirtualClock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import reactor.test.StepVerifier;
 
 /**
  * C8: heartbeat traffic never reaches the application's inbound stream. Each answered heartbeat
@@ -23,8 +22,8 @@ class C8HeartbeatTrafficHiddenTest {
   void pongsAndPingsNeverReachTheApplication() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(
             () ->
@@ -44,8 +43,8 @@ class C8HeartbeatTrafficHiddenTest {
   void answeredHeartbeatReportsItsRoundTripToTheMillisecond() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(60_000 + 137))
         .then(() -> clock.transport.lastPeer().send(Frame.pong()))
@@ -64,8 +63,8 @@ class C8HeartbeatTrafficHiddenTest {
   void secondAnswerToTheSameHeartbeatIsNotReportedAgain() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(60_000))
         .then(() -> clock.transport.lastPeer().send(Frame.pong()).send(Frame.pong()))
@@ -85,8 +84,8 @@ class C8HeartbeatTrafficHiddenTest {
   void seedTextDialectSendsHeartBeatAndHidesOk() {
     var supervised = clock.connect(s -> s.heartbeat(Heartbeat.text("heart_beat", "ok")));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(60_000))
         .then(
@@ -114,8 +113,8 @@ class C8HeartbeatTrafficHiddenTest {
             frame -> frame instanceof Frame.Text t && t.text().startsWith("{\"type\":\"pong\""));
     var supervised = clock.connect(s -> s.heartbeat(json.interval(Duration.ofSeconds(10))));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .thenAwait(ms(10_000))
         .then(
@@ -138,8 +137,8 @@ class C8HeartbeatTrafficHiddenTest {
   void answerTextArrivingWhenNoHeartbeatAwaitsIsTheApplications() {
     var supervised = clock.connect(s -> s.heartbeat(Heartbeat.text("heart_beat", "ok")));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> clock.transport.lastPeer().send(Frame.text("ok")))
         .expectNext(Frame.text("ok"))

@@ -41,8 +41,8 @@ class C9OutboundBufferTest {
     var supervised = clock.connect();
     List<String> outcomes = new ArrayList<>();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> send(supervised.connection(), "one", outcomes))
         .then(() -> assertThat(outcomes).containsExactly("one: sent"))
@@ -56,8 +56,8 @@ class C9OutboundBufferTest {
     var supervised = clock.connect();
     List<String> outcomes = new ArrayList<>();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> clock.transport.lastPeer().end())
         .then(() -> clock.transport.refuse(new ConnectException("Connection refused")))
@@ -85,8 +85,8 @@ class C9OutboundBufferTest {
     var supervised = clock.connect(s -> s.outboundBufferCapacity(3));
     List<String> outcomes = new ArrayList<>();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> clock.transport.lastPeer().end())
         .then(
@@ -114,8 +114,8 @@ class C9OutboundBufferTest {
     var supervised = clock.connect(s -> s.retry(Retry.fixedDelay(2, Duration.ofSeconds(1))));
     List<String> outcomes = new ArrayList<>();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> clock.transport.refuse(new ConnectException("Connection refused")))
         .then(() -> clock.transport.lastPeer().end())
@@ -139,8 +139,8 @@ class C9OutboundBufferTest {
     var supervised = clock.connect();
     List<String> outcomes = new ArrayList<>();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> clock.transport.lastPeer().end())
         .then(() -> send(supervised.connection(), "a", outcomes))
@@ -156,8 +156,8 @@ class C9OutboundBufferTest {
   void cancelledSendIsWithdrawn() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> clock.transport.lastPeer().end())
         .then(() -> supervised.connection().send(Frame.text("withdrawn")).subscribe().dispose())
@@ -180,8 +180,8 @@ class C9OutboundBufferTest {
   void disconnectCountsFramesNoAnsweredHeartbeatConfirmed() {
     var supervised = clock.connect();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> supervised.connection().send(Frame.text("confirmed")).subscribe())
         // a heartbeat leaves after "confirmed"; its answer proves the peer read "confirmed"
@@ -214,8 +214,8 @@ class C9OutboundBufferTest {
     AtomicInteger next = new AtomicInteger();
     AtomicReference<Throwable> failure = new AtomicReference<>();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(
             () -> {
@@ -251,8 +251,8 @@ class C9OutboundBufferTest {
     var supervised = clock.connect(s -> s.outboundBufferCapacity(2));
     List<String> outcomes = new ArrayList<>();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> clock.transport.lastPeer().end())
         .then(() -> supervised.connection().send(Frame.text("a")).subscribe().dispose())
@@ -273,8 +273,8 @@ class C9OutboundBufferTest {
     var supervised = clock.connect();
     List<String> outcomes = new ArrayList<>();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(
             () ->
@@ -301,8 +301,8 @@ class C9OutboundBufferTest {
     var supervised = clock.connect();
     List<String> outcomes = new ArrayList<>();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> clock.transport.lastPeer().end())
         .then(
@@ -329,8 +329,8 @@ class C9OutboundBufferTest {
     var supervised = clock.connect(s -> s.outboundBufferCapacity(40));
     List<String> outcomes = new ArrayList<>();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(
             () ->
@@ -352,8 +352,8 @@ class C9OutboundBufferTest {
     var supervised = clock.connect(s -> s.outboundBufferCapacity(10));
     List<String> outcomes = new ArrayList<>();
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         .then(() -> clock.transport.lastPeer().end())
         .then(

@@ -14,7 +14,6 @@ import dev.lifeline.ConnectionEvent.ReconnectScheduled;
 import dev.lifeline.support.VirtualClock;
 import java.net.ConnectException;
 import org.junit.jupiter.api.Test;
-import reactor.test.StepVerifier;
 
 /**
  * The seed's whole story with its defaults, as one timeline: the cable is pulled, the heartbeat at
@@ -29,8 +28,8 @@ class SeedStoryTest {
     ConnectException refused = new ConnectException("Network is unreachable");
     var supervised = clock.connect(s -> s.heartbeat(Heartbeat.text("heart_beat", "ok")));
 
-    StepVerifier.withVirtualTime(
-            () -> supervised.connection().inbound(), () -> clock.virtualTime, Long.MAX_VALUE)
+    clock
+        .verifyInbound(supervised)
         .expectSubscription()
         // the cable is pulled at once: the network swallows everything from now on
         .then(() -> clock.transport.refuse(refused))

@@ -1,9 +1,11 @@
 package dev.lifeline.support;
 
+import dev.lifeline.Frame;
 import dev.lifeline.SupervisedConnection;
 import dev.lifeline.Supervisor;
 import dev.lifeline.testing.InMemoryTransport;
 import java.util.function.UnaryOperator;
+import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
@@ -25,6 +27,15 @@ public final class VirtualClock {
   /** A supervised connection with the seed's defaults. */
   public Supervised connect() {
     return connect(UnaryOperator.identity());
+  }
+
+  /**
+   * A virtual-time verification of {@code supervised}'s inbound stream: subscribing starts it,
+   * {@code thenAwait} advances this clock.
+   */
+  public StepVerifier.FirstStep<Frame> verifyInbound(Supervised supervised) {
+    return StepVerifier.withVirtualTime(
+        () -> supervised.connection().inbound(), () -> virtualTime, Long.MAX_VALUE);
   }
 
   /** Advances virtual time by {@code millis}. */
