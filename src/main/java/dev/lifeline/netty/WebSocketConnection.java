@@ -4,9 +4,11 @@ import dev.lifeline.Frame;
 import dev.lifeline.ProtocolViolationException;
 import dev.lifeline.Transport;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -33,8 +35,10 @@ import reactor.netty.http.websocket.WebsocketOutbound;
  */
 final class WebSocketConnection extends ChannelInboundHandlerAdapter
     implements Transport.Connection {
-  /** How long {@link #close(Frame.Close)} waits for the close frame to be written. */
-  private static final Duration CLOSE_WRITE_TIMEOUT = Duration.ofSeconds(5);
+  private static final long CLOSE_TIMEOUT_SECONDS = 5;
+
+  /** How long {@link #close(Frame.Close)} waits for the peer to answer its close frame. */
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(CLOSE_TIMEOUT_SECONDS);
 
   private static final String HANDLER_NAME = "lifeline.violations";
   private static final int NO_STATUS = 1005;
@@ -91,16 +95,38 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
         .onErrorMap(error -> violation != null ? violation : translate(error));
   }
 
+  /**
+   * The closing handshake (RFC 6455 7.1.2): writes {@code frame} without closing, keeps reading
+   * until the peer's close frame ends the connection, so frames the peer sent before it still
+   * arrive, and closes the channel itself after {@value #CLOSE_TIMEOUT_SECONDS} s at the latest.
+   * Reactor Netty's {@code sendClose} would close at once and discard what is still inbound.
+   */
   @Override
   public Mono<Void> close(Frame.Close frame) {
     return Mono.defer(
             () -> {
               closedHere = true;
-              return out.sendClose(frame.code(), frame.reason());
+              Channel channel = connection.channel();
+              if (!channel.isActive()) {
+                return Mono.<Void>empty();
+              }
+              return Mono.<Void>create(
+                      sink ->
+                          channel
+                              .writeAndFlush(new CloseWebSocketFrame(frame.code(), frame.reason()))
+                              .addListener(
+                                  written -> {
+                                    if (written.isSuccess()) {
+                                      sink.success();
+                                    } else {
+                                      sink.error(written.cause());
+                                    }
+                                  }))
+                  .then(connection.onDispose());
             })
-        .timeout(CLOSE_WRITE_TIMEOUT, Mono.empty())
+        .timeout(CLOSE_TIMEOUT, Mono.empty())
         .onErrorResume(e -> Mono.empty())
-        .doFinally(signal -> connection.dispose())
+        .doFinally(signal -> dispose())
         .then(connection.onDispose());
   }
 
