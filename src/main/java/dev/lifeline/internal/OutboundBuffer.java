@@ -64,7 +64,7 @@ public final class OutboundBuffer {
 
   /** A send of {@code frame}: lazy, queued when subscribed. */
   public Mono<Void> send(Frame frame) {
-    return new SendMono(this, frame);
+    return new SendMono(frame);
   }
 
   /**
@@ -73,11 +73,6 @@ public final class OutboundBuffer {
    */
   public Mono<Void> sendAll(Publisher<? extends Frame> frames) {
     return new StreamSendMono(frames);
-  }
-
-  /** The frames waiting for a connection. */
-  public int waiting() {
-    return waiting.get();
   }
 
   /**
@@ -291,11 +286,9 @@ public final class OutboundBuffer {
   }
 
   private final class SendMono extends Mono<Void> {
-    private final OutboundBuffer buffer;
     private final Frame frame;
 
-    SendMono(OutboundBuffer buffer, Frame frame) {
-      this.buffer = buffer;
+    SendMono(Frame frame) {
       this.frame = frame;
     }
 
@@ -303,7 +296,7 @@ public final class OutboundBuffer {
     public void subscribe(CoreSubscriber<? super Void> actual) {
       Send send = new Send(frame, actual);
       actual.onSubscribe(send);
-      buffer.offer(send);
+      offer(send);
     }
   }
 
