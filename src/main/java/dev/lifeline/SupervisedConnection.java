@@ -1,26 +1,13 @@
 package dev.lifeline;
 
-import dev.lifeline.internal.EventLog;
-import dev.lifeline.internal.LiveConnection;
-import dev.lifeline.internal.Outage;
-import dev.lifeline.internal.OutboundBuffer;
+import dev.lifeline.internal.Session;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.reactivestreams.Publisher;
-import org.reactivestreams.Subscription;
-import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
-import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.FluxOperator;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Operators;
-import reactor.core.publisher.SignalType;
-import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
-import reactor.util.context.Context;
 import reactor.util.retry.Retry;
 
 /**
@@ -55,20 +42,7 @@ import reactor.util.retry.Retry;
  */
 public final class SupervisedConnection implements Disposable {
 
-  private final Transport transport;
-  private final Heartbeat heartbeat;
-  private final Scheduler scheduler;
-  private final EventLog events;
-  private final Outage outage;
-  private final OutboundBuffer buffer;
-  private final AtomicBoolean started = new AtomicBoolean();
-  private final AtomicBoolean finished = new AtomicBoolean();
-  private final AtomicReference<LiveConnection> live = new AtomicReference<>();
-  private final Sinks.Empty<Void> closeRequested = Sinks.empty();
-  private final Sinks.Empty<Void> terminated = Sinks.empty();
-  private volatile boolean closing;
-  private volatile boolean closedBeforeStart;
-  private volatile Throwable terminalError;
+  private final Session session;
 
   SupervisedConnection(
       Transport transport,
@@ -77,12 +51,8 @@ public final class SupervisedConnection implements Disposable {
       Predicate<Throwable> retryable,
       Scheduler scheduler,
       int outboundBufferCapacity) {
-    this.transport = transport;
-    this.heartbeat = heartbeat;
-    this.scheduler = scheduler;
-    this.events = new EventLog(scheduler);
-    this.outage = new Outage(retry, retryable, scheduler, events);
-    this.buffer = new OutboundBuffer(outboundBufferCapacity);
+    this.session =
+        new Session(transport, heartbeat, retry, retryable, scheduler, outboundBufferCapacity);
   }
 
   /**
@@ -95,23 +65,7 @@ public final class SupervisedConnection implements Disposable {
    * @since 0.1.0
    */
   public Flux<Frame> inbound() {
-    return Flux.defer(
-        () -> {
-          if (!started.compareAndSet(false, true)) {
-            if (closedBeforeStart) {
-              return Flux.empty();
-            }
-            return Flux.error(
-                new IllegalStateException(
-                    "inbound() of a SupervisedConnection can be subscribed once and already was;"
-                        + " use share() or publish() to give it several subscribers"));
-          }
-          if (closing) {
-            return Flux.<Frame>empty().doFinally(this::finish);
-          }
-          return new SessionEnd(
-              Flux.defer(this::attempt).retryWhen(outage.retry(closeRequested.asMono())));
-        });
+    return session;
   }
 
   /**
@@ -124,7 +78,7 @@ public final class SupervisedConnection implements Disposable {
    * @since 0.1.0
    */
   public Flux<ConnectionEvent> events() {
-    return events.events();
+    return session.events();
   }
 
   /**
@@ -148,7 +102,7 @@ public final class SupervisedConnection implements Disposable {
           new IllegalArgumentException(
               "close frames are not sent with send(); call close() to end the connection"));
     }
-    return buffer.send(frame);
+    return session.send(frame);
   }
 
   /**
@@ -165,7 +119,7 @@ public final class SupervisedConnection implements Disposable {
    */
   public Mono<Void> send(Publisher<? extends Frame> frames) {
     Objects.requireNonNull(frames, "frames");
-    return buffer.sendAll(frames);
+    return session.sendAll(frames);
   }
 
   /**
@@ -176,25 +130,7 @@ public final class SupervisedConnection implements Disposable {
    * @since 0.1.0
    */
   public Mono<Void> close() {
-    return Mono.defer(
-        () -> {
-          closing = true;
-          LiveConnection connection = live.get();
-          Mono<Void> closed;
-          if (connection != null) {
-            // The closing handshake: frames the peer sends before its close frame still reach
-            // inbound(), which completes when the connection has closed.
-            closed = connection.close(Frame.close(1000, ""));
-          } else {
-            closed = Mono.empty();
-            requestClose();
-          }
-          if (started.compareAndSet(false, true)) {
-            closedBeforeStart = true;
-            finish(SignalType.ON_COMPLETE);
-          }
-          return closed.onErrorResume(e -> Mono.empty()).then(terminated.asMono());
-        });
+    return session.close();
   }
 
   /** Ends supervision without waiting: {@code close().subscribe()}. */
@@ -206,177 +142,6 @@ public final class SupervisedConnection implements Disposable {
   /** Whether supervision has ended. */
   @Override
   public boolean isDisposed() {
-    return finished.get();
-  }
-
-  private Flux<Frame> attempt() {
-    if (closing) {
-      return Flux.empty();
-    }
-    Attempt attempt = new Attempt(outage.attempt(), buffer.newOutbound());
-    events.connecting(attempt.number);
-    return transport
-        .connect(attempt.outbound)
-        .switchIfEmpty(
-            Mono.error(
-                () ->
-                    new IllegalStateException(
-                        "transport " + transport + " completed without a connection")))
-        .takeUntilOther(closeRequested.asMono())
-        // a connection that completes its handshake just as the attempt is cancelled is closed,
-        // not left open with nobody to close it
-        .doOnDiscard(Transport.Connection.class, Transport.Connection::dispose)
-        .doOnError(attempt::ended)
-        .doOnCancel(() -> attempt.ended(null))
-        .flatMapMany(attempt::watch);
-  }
-
-  /**
-   * One connection attempt: its number in the outage, its outbound stream, and its end, which is
-   * reported once whether the handshake failed or an established connection ended. Per-frame work
-   * stays inside {@link LiveConnection}; nothing here sits on the frame path.
-   */
-  private final class Attempt {
-    final int number;
-    final OutboundBuffer.Outbound outbound;
-    private final AtomicBoolean ended = new AtomicBoolean();
-    private volatile LiveConnection watched;
-
-    Attempt(int number, OutboundBuffer.Outbound outbound) {
-      this.number = number;
-      this.outbound = outbound;
-    }
-
-    LiveConnection watch(Transport.Connection connection) {
-      events.connected(number);
-      LiveConnection connectionWatch =
-          new LiveConnection(
-              connection, outbound, heartbeat, scheduler, events, outage::reset, this::ended);
-      watched = connectionWatch;
-      live.set(connectionWatch);
-      if (closing) {
-        connectionWatch.close(Frame.close(1000, "")).subscribe();
-      }
-      return connectionWatch;
-    }
-
-    /** The attempt ended: with {@code cause}, or normally (closed, cancelled) when null. */
-    void ended(Throwable cause) {
-      if (!ended.compareAndSet(false, true)) {
-        return;
-      }
-      outbound.detach();
-      LiveConnection connectionWatch = watched;
-      live.compareAndSet(connectionWatch, null);
-      if (cause != null) {
-        events.disconnected(
-            number, cause, connectionWatch == null ? 0 : connectionWatch.unconfirmedFrames());
-      }
-      if (closing) {
-        requestClose();
-      }
-    }
-  }
-
-  /** Stops a pending reconnect delay or handshake. */
-  private void requestClose() {
-    // Results considered: OK, or FAIL_TERMINATED when requested before: both leave the signal
-    // emitted. FAIL_NON_SERIALIZED would mean a concurrent request, which emitted it too.
-    closeRequested.tryEmitEmpty();
-  }
-
-  private Throwable exhausted(Throwable retryExhausted) {
-    int attempts = outage.reconnectAttempts();
-    Throwable cause =
-        retryExhausted.getCause() == null ? retryExhausted : retryExhausted.getCause();
-    events.exhausted(attempts, cause);
-    return new ReconnectsExhaustedException(attempts, cause);
-  }
-
-  private void finish(SignalType signal) {
-    if (!finished.compareAndSet(false, true)) {
-      return;
-    }
-    closing = true;
-    Throwable error = terminalError;
-    buffer.terminate(
-        error != null
-            ? error
-            : new SupervisorClosedException(
-                signal == SignalType.CANCEL
-                    ? "supervision ended: the inbound stream was cancelled before this frame was"
-                        + " sent"
-                    : "supervision ended: the connection was closed before this frame was sent"));
-    events.closed(error);
-    // Results considered: OK; FAIL_TERMINATED cannot happen (guarded by finished).
-    terminated.tryEmitEmpty();
-  }
-
-  /**
-   * The session's end, in one operator on the frame path instead of three: names an exhausted retry
-   * policy's error (C6), records the terminal error, and ends supervision after the application saw
-   * the terminal signal, or when it cancels.
-   */
-  private final class SessionEnd extends FluxOperator<Frame, Frame> {
-    SessionEnd(Flux<Frame> source) {
-      super(source);
-    }
-
-    @Override
-    public void subscribe(CoreSubscriber<? super Frame> actual) {
-      source.subscribe(new EndSubscriber(actual));
-    }
-  }
-
-  private final class EndSubscriber implements CoreSubscriber<Frame>, Subscription {
-    private final CoreSubscriber<? super Frame> actual;
-    private Subscription upstream;
-
-    EndSubscriber(CoreSubscriber<? super Frame> actual) {
-      this.actual = actual;
-    }
-
-    @Override
-    public Context currentContext() {
-      return actual.currentContext();
-    }
-
-    @Override
-    public void onSubscribe(Subscription s) {
-      if (Operators.validate(upstream, s)) {
-        upstream = s;
-        actual.onSubscribe(this);
-      }
-    }
-
-    @Override
-    public void onNext(Frame frame) {
-      actual.onNext(frame);
-    }
-
-    @Override
-    public void onError(Throwable error) {
-      Throwable terminal = Exceptions.isRetryExhausted(error) ? exhausted(error) : error;
-      terminalError = terminal;
-      actual.onError(terminal);
-      finish(SignalType.ON_ERROR);
-    }
-
-    @Override
-    public void onComplete() {
-      actual.onComplete();
-      finish(SignalType.ON_COMPLETE);
-    }
-
-    @Override
-    public void request(long n) {
-      upstream.request(n);
-    }
-
-    @Override
-    public void cancel() {
-      upstream.cancel();
-      finish(SignalType.CANCEL);
-    }
+    return session.isFinished();
   }
 }

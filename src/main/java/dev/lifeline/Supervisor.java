@@ -132,6 +132,11 @@ public final class Supervisor {
    * {@linkplain #scheduler(Scheduler) scheduler}. Defaults to {@link #DEFAULT_RETRY}, {@code
    * Retry.fixedDelay(5, Duration.ofSeconds(5))}.
    *
+   * <p>Each outage gets its own companion ({@link Retry#generateCompanion}): generated at the
+   * outage's first failure, and cancelled once a connection proves alive or supervision ends. A
+   * healthy connection holds no retry state at all. The companion's signals count the outage's
+   * failures from 0 in both {@code totalRetries()} and {@code totalRetriesInARow()}.
+   *
    * @since 0.1.0
    */
   public Supervisor retry(Retry retry) {

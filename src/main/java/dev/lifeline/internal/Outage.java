@@ -2,19 +2,22 @@ package dev.lifeline.internal;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
 import reactor.core.scheduler.Scheduler;
+import reactor.util.context.Context;
 import reactor.util.context.ContextView;
 import reactor.util.retry.Retry;
 import reactor.util.retry.RetryBackoffSpec;
 
 /**
- * Counts the failed attempts of the current outage and adapts the application's {@link Retry} to
- * that count (C4 to C7).
+ * Counts the failed attempts of the current outage and runs the application's {@link Retry} over
+ * them (C4 to C7), in place of {@code retryWhen}.
  *
  * <p>Reactor's retry specs count failures since subscription, or since the last {@code onNext} with
  * transient errors. A supervised connection may stay silent for hours and then fail, so neither
@@ -24,77 +27,141 @@ import reactor.util.retry.RetryBackoffSpec;
  * Retry.fixedDelay(5, …)} bounds each outage at five reconnects (C5). {@link #reset()} is called
  * when a connection proves alive.
  *
- * <p>Failures that retrying cannot fix skip the {@code Retry} and end supervision (C7). A {@link
- * RetryBackoffSpec} runs its delays on the supervisor's scheduler, observed so that the {@code
- * ReconnectScheduled} event can carry the delay it chose; other {@code Retry} kinds get the event
- * when their companion fires, with the measured delay.
+ * <p>The {@code Retry}'s companion is generated at an outage's first failure and cancelled when a
+ * connection proves alive, so a healthy connection holds no retry machinery at all: a custom {@code
+ * Retry} sees one companion per outage. A {@link RetryBackoffSpec} runs its delays on the
+ * supervisor's scheduler, observed so that the {@code ReconnectScheduled} event can carry the delay
+ * it chose; other {@code Retry} kinds get the event when their companion fires, with the measured
+ * delay.
+ *
+ * <p>Failures arrive one at a time (the next attempt starts only after the companion fired); {@link
+ * #reset()} and {@link #cancel()} may come from any thread.
  */
 public final class Outage {
-  private final AtomicInteger failures = new AtomicInteger();
+
+  /** What the companion decides. Called at most once per failure, on the companion's thread. */
+  public interface Decisions {
+    /** The retry policy fired: start the next attempt. */
+    void reconnect();
+
+    /** The retry policy gave up with {@code error} (a {@code RetryExhaustedException} or other). */
+    void giveUp(Throwable error);
+
+    /** The retry policy completed: end supervision normally. */
+    void stop();
+  }
+
   private final Scheduler scheduler;
   private final EventLog events;
   private final Retry retry;
+  private final Predicate<Throwable> retryable;
+  private final Decisions decisions;
+  private int failures;
+  private Companion companion;
+  private boolean cancelled;
   private volatile boolean announced;
   private volatile long failedAt;
 
-  public Outage(Retry retry, Predicate<Throwable> retryable, Scheduler scheduler, EventLog events) {
+  public Outage(
+      Retry retry,
+      Predicate<Throwable> retryable,
+      Scheduler scheduler,
+      EventLog events,
+      Decisions decisions) {
     this.scheduler = scheduler;
     this.events = events;
-    Retry observed =
+    this.retryable = retryable;
+    this.decisions = decisions;
+    this.retry =
         retry instanceof RetryBackoffSpec spec ? spec.scheduler(new Observing(scheduler)) : retry;
-    this.retry = filtered(observed, retryable);
   }
 
   /** The attempt number of the next connection: 0 when no attempt of this outage failed yet. */
-  public int attempt() {
-    return failures.get();
-  }
-
-  /** The connection proved alive: the next failure starts a new outage. */
-  public void reset() {
-    failures.set(0);
+  public synchronized int attempt() {
+    return failures;
   }
 
   /** The reconnect attempts made in this outage, for the exhausted error. */
-  public int reconnectAttempts() {
-    return Math.max(0, failures.get() - 1);
+  public synchronized int reconnectAttempts() {
+    return Math.max(0, failures - 1);
   }
 
-  /** The retry to pass to {@code retryWhen}; its companion stops when {@code closed} emits. */
-  public Retry retry(Mono<Void> closed) {
-    return Retry.from(
-        signals -> Flux.from(retry.generateCompanion(signals)).takeUntilOther(closed));
+  /** Whether retrying can fix {@code failure} (C7). */
+  public boolean retryable(Throwable failure) {
+    return retryable.test(failure);
   }
 
-  private Retry filtered(Retry delegate, Predicate<Throwable> retryable) {
-    return Retry.from(
-        signals ->
-            Flux.from(
-                    delegate.generateCompanion(
-                        signals.handle(
-                            (signal, sink) -> {
-                              Throwable failure = signal.failure();
-                              if (!retryable.test(failure)) {
-                                sink.error(failure);
-                                return;
-                              }
-                              int count = failures.incrementAndGet();
-                              announced = false;
-                              failedAt = scheduler.now(TimeUnit.NANOSECONDS);
-                              sink.next(new Signal(count - 1L, failure, signal.retryContextView()));
-                            })))
-                .doOnNext(
-                    fired -> {
-                      if (!announced) {
-                        long waited = scheduler.now(TimeUnit.NANOSECONDS) - failedAt;
-                        events.reconnectScheduled(failures.get(), Duration.ofNanos(waited));
-                      }
-                    }));
+  /**
+   * The connection proved alive: the next failure starts a new outage, and the companion of this
+   * one, idle since its last reconnect, is cancelled.
+   */
+  public void reset() {
+    Companion idle;
+    synchronized (this) {
+      failures = 0;
+      idle = companion;
+      companion = null;
+    }
+    if (idle != null) {
+      idle.cancel();
+    }
+  }
+
+  /** Supervision ended: a pending reconnect never fires. */
+  public void cancel() {
+    Companion pending;
+    synchronized (this) {
+      cancelled = true;
+      pending = companion;
+      companion = null;
+    }
+    if (pending != null) {
+      pending.cancel();
+    }
+  }
+
+  /**
+   * A retryable attempt failed with {@code failure}: counts it and presents it to the retry policy,
+   * which answers through {@link Decisions}, possibly before this method returns.
+   */
+  public void failed(Throwable failure, ContextView context) {
+    Companion current;
+    boolean fresh = false;
+    long count;
+    synchronized (this) {
+      if (cancelled) {
+        return;
+      }
+      count = ++failures;
+      current = companion;
+      if (current == null) {
+        current = new Companion(context);
+        companion = current;
+        fresh = true;
+      }
+    }
+    announced = false;
+    failedAt = scheduler.now(TimeUnit.NANOSECONDS);
+    if (fresh) {
+      Publisher<?> generated;
+      try {
+        generated = retry.generateCompanion(current.signals);
+      } catch (Throwable e) {
+        decisions.giveUp(Operators.onOperatorError(e, Context.of(context)));
+        return;
+      }
+      generated.subscribe(current);
+    }
+    current.signals.emit(new Signal(count - 1L, failure, retry.retryContext()));
   }
 
   private void announce(long delay, TimeUnit unit) {
     announced = true;
-    events.reconnectScheduled(failures.get(), Duration.ofNanos(unit.toNanos(delay)));
+    events.reconnectScheduled(attempt(), Duration.ofNanos(unit.toNanos(delay)));
+  }
+
+  private synchronized boolean isCurrent(Companion candidate) {
+    return companion == candidate;
   }
 
   /** A retry signal counting within the outage. Immutable, so {@link #copy()} is itself. */
@@ -108,6 +175,148 @@ public final class Outage {
     @Override
     public Retry.RetrySignal copy() {
       return this;
+    }
+  }
+
+  /** One outage's companion: subscribed to what the {@code Retry} generated from its signals. */
+  private final class Companion implements CoreSubscriber<Object> {
+    final Signals signals = new Signals();
+    private final Context context;
+    private volatile Subscription upstream;
+    private volatile boolean cancelled;
+
+    Companion(ContextView context) {
+      this.context = Context.of(context);
+    }
+
+    @Override
+    public Context currentContext() {
+      return context;
+    }
+
+    @Override
+    public void onSubscribe(Subscription s) {
+      upstream = s;
+      if (cancelled) {
+        s.cancel();
+        return;
+      }
+      s.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(Object fired) {
+      if (cancelled || !isCurrent(this)) {
+        return;
+      }
+      if (!announced) {
+        long waited = scheduler.now(TimeUnit.NANOSECONDS) - failedAt;
+        events.reconnectScheduled(attempt(), Duration.ofNanos(waited));
+      }
+      decisions.reconnect();
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      if (cancelled || !isCurrent(this)) {
+        Operators.onErrorDropped(error, context);
+        return;
+      }
+      decisions.giveUp(error);
+    }
+
+    @Override
+    public void onComplete() {
+      if (cancelled || !isCurrent(this)) {
+        return;
+      }
+      decisions.stop();
+    }
+
+    void cancel() {
+      cancelled = true;
+      Subscription s = upstream;
+      if (s != null) {
+        s.cancel();
+      }
+    }
+  }
+
+  /**
+   * The failures of one outage as the {@code Retry} sees them: one subscriber, at most one signal
+   * pending (the next failure can only follow a reconnect the companion fired).
+   */
+  private static final class Signals extends Flux<Retry.RetrySignal> implements Subscription {
+    private CoreSubscriber<? super Retry.RetrySignal> actual;
+    private long requested;
+    private Retry.RetrySignal pending;
+    private boolean cancelled;
+
+    @Override
+    public void subscribe(CoreSubscriber<? super Retry.RetrySignal> subscriber) {
+      synchronized (this) {
+        if (actual == null) {
+          actual = subscriber;
+          subscriber.onSubscribe(this);
+          return;
+        }
+      }
+      Operators.error(
+          subscriber,
+          new IllegalStateException(
+              "the retry signals of a supervised connection allow one subscriber; the Retry"
+                  + " subscribed twice"));
+    }
+
+    @Override
+    public void request(long n) {
+      if (!Operators.validate(n)) {
+        return;
+      }
+      Retry.RetrySignal signal;
+      synchronized (this) {
+        requested = Operators.addCap(requested, n);
+        signal = take();
+      }
+      deliver(signal);
+    }
+
+    @Override
+    public void cancel() {
+      synchronized (this) {
+        cancelled = true;
+        pending = null;
+      }
+    }
+
+    void emit(Retry.RetrySignal signal) {
+      Retry.RetrySignal ready;
+      synchronized (this) {
+        if (cancelled) {
+          return;
+        }
+        pending = signal;
+        ready = take();
+      }
+      deliver(ready);
+    }
+
+    private Retry.RetrySignal take() {
+      Retry.RetrySignal signal = pending;
+      if (signal == null || requested == 0 || actual == null || cancelled) {
+        return null;
+      }
+      pending = null;
+      if (requested != Long.MAX_VALUE) {
+        requested--;
+      }
+      return signal;
+    }
+
+    private void deliver(Retry.RetrySignal signal) {
+      if (signal != null) {
+        actual.onNext(signal);
+      }
     }
   }
 
