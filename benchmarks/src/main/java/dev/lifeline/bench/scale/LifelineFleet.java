@@ -7,6 +7,8 @@ import dev.lifeline.Supervisor;
 import dev.lifeline.netty.WebSocketTransport;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.HttpResources;
@@ -17,12 +19,17 @@ import reactor.util.retry.Retry;
  * System.nanoTime()} between the {@code HeartbeatSent} and {@code HeartbeatAnswered} events (both
  * emitted synchronously), not from the event's own round trip, which has the scheduler's
  * millisecond resolution.
+ *
+ * <p>As an application with many connections to one server would write it: one {@code Supervisor}
+ * (and one {@code WebSocketTransport}) per URI, {@code connection()} once per connection. Per
+ * connection the fleet keeps one {@link State} (its measurement), the same as {@link RawFleet}'s.
  */
 final class LifelineFleet implements Fleet {
   private final Stats stats;
   private final Heartbeat heartbeat;
   private final Retry retry;
   private final Scheduler scheduler; // null: the Supervisor's default, Schedulers.parallel()
+  private final Map<URI, Supervisor> supervisors = new ConcurrentHashMap<>();
 
   LifelineFleet(
       Stats stats, Duration interval, Duration timeout, Retry retry, Scheduler scheduler) {
@@ -52,15 +59,17 @@ final class LifelineFleet implements Fleet {
 
   @Override
   public void open(URI uri, Runnable settled) {
-    Supervisor supervisor =
-        Supervisor.create(WebSocketTransport.create(uri)).heartbeat(heartbeat).retry(retry);
-    if (scheduler != null) {
-      supervisor = supervisor.scheduler(scheduler);
-    }
-    SupervisedConnection connection = supervisor.connection();
+    SupervisedConnection connection =
+        supervisors.computeIfAbsent(uri, this::supervisor).connection();
     State state = new State(settled);
     connection.events().subscribe(state::on);
-    connection.inbound().subscribe(frame -> {}, error -> stats.terminated.increment());
+    connection.inbound().subscribe(frame -> {}, state::terminated);
+  }
+
+  private Supervisor supervisor(URI uri) {
+    Supervisor supervisor =
+        Supervisor.create(WebSocketTransport.create(uri)).heartbeat(heartbeat).retry(retry);
+    return scheduler == null ? supervisor : supervisor.scheduler(scheduler);
   }
 
   /** One connection's view; events of one connection are emitted serially. */
@@ -99,6 +108,10 @@ final class LifelineFleet implements Fleet {
         stats.failedAttempts.increment();
         settle();
       }
+    }
+
+    void terminated(Throwable error) {
+      stats.terminated.increment();
     }
 
     private void settle() {

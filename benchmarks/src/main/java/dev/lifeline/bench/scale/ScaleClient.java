@@ -55,13 +55,18 @@ public final class ScaleClient {
     long rssBefore = Gauges.rss();
     int threadsBefore = Gauges.threads();
 
+    // one URI per host, shared by its connections (as an application holds its server's address)
+    URI[] uris = new URI[hosts.length];
+    for (int h = 0; h < hosts.length; h++) {
+      uris[h] = URI.create("ws://" + hosts[h] + ":" + port + "/ws");
+    }
+
     // connect, at most `inflight` handshakes at a time
     Semaphore permits = new Semaphore(inflight);
     long connectStart = System.nanoTime();
     for (int i = 0; i < k; i++) {
       permits.acquire();
-      URI uri = URI.create("ws://" + hosts[i % hosts.length] + ":" + port + "/ws");
-      fleet.open(uri, permits::release);
+      fleet.open(uris[i % uris.length], permits::release);
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (stats.connected.sum() < k && System.nanoTime() < deadline) {
