@@ -194,4 +194,28 @@ class C1SubscriptionLifecycleTest {
     // the handshake completed just after the application gave up: nobody may keep it open
     assertThat(transport.lastPeer().aborted()).isTrue();
   }
+
+  @Test
+  void eventsAskedForOnlyAfterSupervisionEndedCompleteAtOnce() {
+    var connection = Supervisor.create(clock.transport).scheduler(clock.scheduler).connection();
+    connection.close().block(java.time.Duration.ofSeconds(1));
+
+    StepVerifier.create(connection.events()).verifyComplete();
+  }
+
+  @Test
+  void closeCalledFirstAfterTheRetryPolicyGaveUpCompletesAtOnce() {
+    clock.transport.refuse(new java.net.ConnectException("Connection refused"));
+    var connection =
+        Supervisor.create(clock.transport)
+            .scheduler(clock.scheduler)
+            .retry(reactor.util.retry.Retry.max(0))
+            .connection();
+    StepVerifier.create(connection.inbound())
+        .expectError(ReconnectsExhaustedException.class)
+        .verify();
+
+    assertThat(connection.isDisposed()).isTrue();
+    StepVerifier.create(connection.close()).verifyComplete();
+  }
 }

@@ -23,14 +23,36 @@ public final class EventLog {
   private static final Logger log = LoggerFactory.getLogger("dev.lifeline.events");
 
   private final Scheduler scheduler;
-  private final Sinks.Many<ConnectionEvent> sink = Sinks.many().multicast().directBestEffort();
+
+  /**
+   * Made when {@link #events()} is first called: a connection nobody observes holds no sink and
+   * builds no events (unless DEBUG logging is on). Unsafe (not serialized) since every emission
+   * holds this object's lock.
+   */
+  private volatile Sinks.Many<ConnectionEvent> sink;
+
+  private boolean closed;
 
   public EventLog(Scheduler scheduler) {
     this.scheduler = scheduler;
   }
 
-  public Flux<ConnectionEvent> events() {
-    return sink.asFlux();
+  public synchronized Flux<ConnectionEvent> events() {
+    Sinks.Many<ConnectionEvent> events = sink;
+    if (events == null) {
+      events = Sinks.unsafe().many().multicast().directBestEffort();
+      sink = events;
+      if (closed) {
+        // Results considered: OK only (a new sink, completed once, under the lock).
+        events.tryEmitComplete();
+      }
+    }
+    return events.asFlux();
+  }
+
+  /** Whether an event would reach anyone: a subscriber's sink, or the DEBUG log. */
+  private boolean observed() {
+    return sink != null || log.isDebugEnabled();
   }
 
   /**
@@ -43,53 +65,87 @@ public final class EventLog {
   }
 
   public void connecting(int attempt) {
+    if (!observed()) {
+      return;
+    }
     emit(new ConnectionEvent.Connecting(now(), attempt));
   }
 
   public void connected(int attempt) {
+    if (!observed()) {
+      return;
+    }
     emit(new ConnectionEvent.Connected(now(), attempt));
   }
 
   public void heartbeatSent(long sequence) {
+    if (!observed()) {
+      return;
+    }
     emit(new ConnectionEvent.HeartbeatSent(now(), sequence));
   }
 
   public void heartbeatAnswered(long sequence, Duration roundTrip) {
+    if (!observed()) {
+      return;
+    }
     emit(new ConnectionEvent.HeartbeatAnswered(now(), sequence, roundTrip));
   }
 
   public void peerDead(long sequence, Duration silence) {
+    if (!observed()) {
+      return;
+    }
     emit(new ConnectionEvent.PeerDead(now(), sequence, silence));
   }
 
   public void disconnected(int attempt, Throwable cause, long unconfirmedFrames) {
+    if (!observed()) {
+      return;
+    }
     emit(new ConnectionEvent.Disconnected(now(), attempt, cause, unconfirmedFrames));
   }
 
   public void reconnectScheduled(int attempt, Duration delay) {
+    if (!observed()) {
+      return;
+    }
     emit(new ConnectionEvent.ReconnectScheduled(now(), attempt, delay));
   }
 
   public void exhausted(int attempts, Throwable cause) {
+    if (!observed()) {
+      return;
+    }
     emit(new ConnectionEvent.Exhausted(now(), attempts, cause));
   }
 
   /** Emits {@link ConnectionEvent.Closed} and completes the stream. */
   public synchronized void closed(Throwable cause) {
+    closed = true;
+    if (!observed()) {
+      return;
+    }
     emit(new ConnectionEvent.Closed(now(), cause));
-    // Results considered: OK; FAIL_TERMINATED cannot happen (only this method terminates, once);
-    // FAIL_NON_SERIALIZED cannot happen (synchronized). Nothing to handle.
-    sink.tryEmitComplete();
+    Sinks.Many<ConnectionEvent> events = sink;
+    if (events != null) {
+      // Results considered: OK; FAIL_TERMINATED cannot happen (only this method terminates,
+      // once); FAIL_NON_SERIALIZED cannot happen (synchronized). Nothing to handle.
+      events.tryEmitComplete();
+    }
   }
 
   private synchronized void emit(ConnectionEvent event) {
     if (log.isDebugEnabled()) {
       log.debug("{}", event);
     }
-    // Results considered: OK; FAIL_ZERO_SUBSCRIBER and FAIL_OVERFLOW mean nobody is listening
-    // or a listener has not requested this event: events are observations, and dropping them
-    // must never stall or fail the connection. FAIL_NON_SERIALIZED cannot happen (synchronized);
-    // FAIL_TERMINATED only after closed(), when no further event is meaningful.
-    sink.tryEmitNext(event);
+    Sinks.Many<ConnectionEvent> events = sink;
+    if (events != null) {
+      // Results considered: OK; FAIL_ZERO_SUBSCRIBER and FAIL_OVERFLOW mean nobody is listening
+      // or a listener has not requested this event: events are observations, and dropping them
+      // must never stall or fail the connection. FAIL_NON_SERIALIZED cannot happen
+      // (synchronized); FAIL_TERMINATED only after closed(), when no further event is meaningful.
+      events.tryEmitNext(event);
+    }
   }
 }

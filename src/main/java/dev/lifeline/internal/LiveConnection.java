@@ -10,11 +10,9 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
-import java.util.function.Consumer;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
-import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
@@ -51,6 +49,10 @@ public final class LiveConnection extends Flux<Frame>
   private static final VarHandle LAST_INBOUND;
   private static final VarHandle CONFIRMED;
   private static final VarHandle OUTSTANDING;
+  private static final VarHandle TIMER;
+
+  /** {@link #timer} once the connection ended: a task scheduled after that is disposed at once. */
+  private static final Disposable STOPPED = () -> {};
 
   static {
     try {
@@ -58,6 +60,7 @@ public final class LiveConnection extends Flux<Frame>
       LAST_INBOUND = lookup.findVarHandle(LiveConnection.class, "lastInbound", long.class);
       CONFIRMED = lookup.findVarHandle(LiveConnection.class, "confirmed", long.class);
       OUTSTANDING = lookup.findVarHandle(LiveConnection.class, "outstanding", long.class);
+      TIMER = lookup.findVarHandle(LiveConnection.class, "timer", Disposable.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -68,11 +71,13 @@ public final class LiveConnection extends Flux<Frame>
   private final Heartbeat heartbeat;
   private final Scheduler scheduler;
   private final EventLog events;
-  private final Runnable onProvenAlive;
-  private final Consumer<Throwable> onEnd;
+  private final Owner owner;
   private final long intervalNanos;
   private final long timeoutNanos;
-  private final Disposable.Swap timer = Disposables.swap();
+
+  /** The pending timer task, or {@link #STOPPED} once the connection ended. */
+  @SuppressWarnings("unused") // accessed through TIMER
+  private volatile Disposable timer;
 
   private static final AtomicLongFieldUpdater<LiveConnection> DEMAND =
       AtomicLongFieldUpdater.newUpdater(LiveConnection.class, "demand");
@@ -119,21 +124,28 @@ public final class LiveConnection extends Flux<Frame>
   private long silentSince;
   private boolean awaiting;
 
+  /** Who is told what becomes of this connection. */
+  public interface Owner {
+    /** The peer's first frame arrived, or the peer ended a connection that stayed up (C5). */
+    void provenAlive();
+
+    /** The connection ended: with {@code cause}, or normally (closed, cancelled) when null. */
+    void ended(Throwable cause);
+  }
+
   public LiveConnection(
       Transport.Connection connection,
       OutboundBuffer.Outbound outbound,
       Heartbeat heartbeat,
       Scheduler scheduler,
       EventLog events,
-      Runnable onProvenAlive,
-      Consumer<Throwable> onEnd) {
+      Owner owner) {
     this.connection = connection;
     this.outbound = outbound;
     this.heartbeat = heartbeat;
     this.scheduler = scheduler;
     this.events = events;
-    this.onProvenAlive = onProvenAlive;
-    this.onEnd = onEnd;
+    this.owner = owner;
     this.intervalNanos = heartbeat.interval().toNanos();
     this.timeoutNanos = heartbeat.timeout().toNanos();
   }
@@ -216,11 +228,11 @@ public final class LiveConnection extends Flux<Frame>
     stop();
     establishedByUptime();
     if (closing && death == null) {
-      onEnd.accept(null);
+      owner.ended(null);
       actual.onComplete();
     } else {
       Throwable cause = death != null ? death : error;
-      onEnd.accept(cause);
+      owner.ended(cause);
       actual.onError(cause);
     }
   }
@@ -234,7 +246,7 @@ public final class LiveConnection extends Flux<Frame>
     stop();
     establishedByUptime();
     if (closing && death == null) {
-      onEnd.accept(null);
+      owner.ended(null);
       actual.onComplete();
       return;
     }
@@ -245,7 +257,7 @@ public final class LiveConnection extends Flux<Frame>
             : close == null
                 ? new ConnectionClosedException(ConnectionClosedException.ABNORMAL_CLOSURE, "")
                 : new ConnectionClosedException(close.code(), close.reason());
-    onEnd.accept(cause);
+    owner.ended(cause);
     actual.onError(cause);
   }
 
@@ -265,7 +277,7 @@ public final class LiveConnection extends Flux<Frame>
     }
     if (!done) {
       done = true;
-      onEnd.accept(null);
+      owner.ended(null);
     }
   }
 
@@ -285,7 +297,7 @@ public final class LiveConnection extends Flux<Frame>
 
   private void provenAlive() {
     provenAlive = true;
-    onProvenAlive.run();
+    owner.provenAlive();
   }
 
   private void answer() {
@@ -299,16 +311,29 @@ public final class LiveConnection extends Flux<Frame>
   }
 
   private void stop() {
-    timer.dispose();
+    Disposable pending = (Disposable) TIMER.getAndSet(this, STOPPED);
+    if (pending != null) {
+      pending.dispose();
+    }
     outbound.detach();
   }
 
   private void schedule(long delayNanos) {
-    timer.update(scheduler.schedule(this::onTimer, delayNanos, TimeUnit.NANOSECONDS));
+    Disposable task = scheduler.schedule(this::onTimer, delayNanos, TimeUnit.NANOSECONDS);
+    for (; ; ) {
+      Object current = TIMER.getAcquire(this);
+      if (current == STOPPED) {
+        task.dispose();
+        return;
+      }
+      if (TIMER.compareAndSet(this, current, task)) {
+        return;
+      }
+    }
   }
 
   private void onTimer() {
-    if (timer.isDisposed()) {
+    if (TIMER.getAcquire(this) == STOPPED) {
       return;
     }
     long now = scheduler.now(TimeUnit.NANOSECONDS);

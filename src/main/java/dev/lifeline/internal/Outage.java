@@ -72,8 +72,7 @@ public final class Outage {
     this.events = events;
     this.retryable = retryable;
     this.decisions = decisions;
-    this.retry =
-        retry instanceof RetryBackoffSpec spec ? spec.scheduler(new Observing(scheduler)) : retry;
+    this.retry = retry;
   }
 
   /** The attempt number of the next connection: 0 when no attempt of this outage failed yet. */
@@ -145,7 +144,12 @@ public final class Outage {
     if (fresh) {
       Publisher<?> generated;
       try {
-        generated = retry.generateCompanion(current.signals);
+        // Adapted per outage, so a healthy connection holds no copy of the spec.
+        Retry observed =
+            retry instanceof RetryBackoffSpec spec
+                ? spec.scheduler(new Observing(scheduler))
+                : retry;
+        generated = observed.generateCompanion(current.signals);
       } catch (Throwable e) {
         decisions.giveUp(Operators.onOperatorError(e, Context.of(context)));
         return;

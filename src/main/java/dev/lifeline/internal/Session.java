@@ -83,7 +83,9 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
   private final EventLog events;
   private final Outage outage;
   private final OutboundBuffer buffer;
-  private final Sinks.Empty<Void> terminated = Sinks.empty();
+
+  /** Made by the first {@link #close()}: what it waits for. See {@link #terminated()}. */
+  private volatile Sinks.Empty<Void> terminated;
 
   private CoreSubscriber<? super Frame> actual;
 
@@ -161,9 +163,9 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
           if (STATE.compareAndSet(this, NEW, STARTED)) {
             closedBeforeStart = true;
             finish(SignalType.ON_COMPLETE);
-            return terminated.asMono();
+            return terminated().asMono();
           }
-          return stop().onErrorResume(e -> Mono.empty()).then(terminated.asMono());
+          return stop().onErrorResume(e -> Mono.empty()).then(terminated().asMono());
         });
   }
 
@@ -484,7 +486,8 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
    * One connection attempt: its number in the outage, its outbound stream, its handshake, and its
    * end, which is reported once whether the handshake failed or an established connection ended.
    */
-  private final class Attempt implements CoreSubscriber<Transport.Connection> {
+  private final class Attempt
+      implements CoreSubscriber<Transport.Connection>, LiveConnection.Owner {
     final int number;
     final OutboundBuffer.Outbound outbound;
     private volatile Subscription handshake;
@@ -535,8 +538,7 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
       }
       events.connected(number);
       LiveConnection watch =
-          new LiveConnection(
-              connection, outbound, heartbeat, scheduler, events, outage::reset, this::ended);
+          new LiveConnection(connection, outbound, heartbeat, scheduler, events, this);
       watched = watch;
       live = watch;
       if (closing) {
@@ -573,8 +575,14 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
       }
     }
 
+    @Override
+    public void provenAlive() {
+      outage.reset();
+    }
+
     /** The attempt ended: with {@code cause}, or normally (closed, cancelled) when null. */
-    synchronized void ended(Throwable cause) {
+    @Override
+    public synchronized void ended(Throwable cause) {
       if (ended) {
         return;
       }
@@ -634,7 +642,32 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
                         + " sent"
                     : "supervision ended: the connection was closed before this frame was sent"));
     events.closed(error);
-    // Results considered: OK; FAIL_TERMINATED cannot happen (guarded by state).
-    terminated.tryEmitEmpty();
+    Sinks.Empty<Void> waiting = terminated;
+    if (waiting != null) {
+      // Results considered: OK, or FAIL_TERMINATED if terminated() emitted it already; both
+      // leave it emitted. FAIL_NON_SERIALIZED means terminated() is emitting it right now.
+      waiting.tryEmitEmpty();
+    }
+  }
+
+  /**
+   * The signal {@link #close()} waits for, made on first use. {@link #finish} sets the state before
+   * reading the field, and this method the field before reading the state: one of them emits.
+   */
+  private Sinks.Empty<Void> terminated() {
+    Sinks.Empty<Void> signal = terminated;
+    if (signal == null) {
+      synchronized (this) {
+        signal = terminated;
+        if (signal == null) {
+          signal = Sinks.empty();
+          terminated = signal;
+        }
+      }
+    }
+    if (state == FINISHED) {
+      signal.tryEmitEmpty();
+    }
+    return signal;
   }
 }
