@@ -272,13 +272,16 @@ public final class LiveConnection extends Flux<Frame>
   @Override
   public void cancel() {
     upstream.cancel();
+    if (done) {
+      // ended already (the session still points here while it waits to reconnect): nothing left
+      // to close
+      return;
+    }
+    done = true;
     if (!closing) {
       close(Frame.close(1000, ""));
     }
-    if (!done) {
-      done = true;
-      owner.ended(null);
-    }
+    owner.ended(null);
   }
 
   /**
