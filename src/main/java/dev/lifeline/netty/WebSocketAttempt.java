@@ -8,6 +8,8 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.URI;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
@@ -15,72 +17,173 @@ import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.reactivestreams.Publisher;
-import reactor.core.Disposable;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.MonoSink;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
+import reactor.util.context.Context;
 
 /**
  * One connection attempt of a {@link WebSocketTransport}: connects, runs Lifeline's own handshake
  * timer from the moment the TCP (and TLS) connection stands, and hands the established connection
- * to the supervisor — or exactly one error, or nothing when cancelled. Whatever ends the attempt
+ * to its subscriber — or exactly one error, or nothing when cancelled. Whatever ends the attempt
  * first (handshake, failure, timeout, cancellation) wins; the others find the state taken and only
  * clean up.
+ *
+ * <p>The attempt is at once the subscription of the {@code Mono} returned by {@link
+ * WebSocketTransport#connect(Publisher)} and the subscriber of Reactor Netty's exchange, since both
+ * live as long as the connection: one object per connection instead of a {@code Mono.create} sink,
+ * a discard hook and a lambda subscriber.
  */
-final class WebSocketAttempt {
+final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
   private static final int PENDING = 0;
   private static final int ESTABLISHED = 1;
   private static final int FAILED = 2;
   private static final int CANCELLED = 3;
 
+  // handing over the connection: it is emitted by whichever of request and handshake comes second
+  private static final int REQUESTED = 1;
+  private static final int HANDED = 2;
+  private static final int DISCARDED = 4;
+
+  private static final VarHandle STATE;
+  private static final VarHandle DELIVERY;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      STATE = lookup.findVarHandle(WebSocketAttempt.class, "state", int.class);
+      DELIVERY = lookup.findVarHandle(WebSocketAttempt.class, "delivery", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final WebSocketTransport transport;
   private final Publisher<Frame> outbound;
   private final URI uri;
-  private final AtomicInteger state = new AtomicInteger(PENDING);
-  private volatile MonoSink<Transport.Connection> sink;
-  private volatile Disposable exchange;
+  private final CoreSubscriber<? super Transport.Connection> actual;
+  private volatile int state = PENDING;
+  private volatile int delivery;
+  private volatile Subscription exchange;
   private volatile Channel channel;
   private volatile Future<?> handshakeTimer;
   private volatile WebSocketConnection connection;
 
-  WebSocketAttempt(WebSocketTransport transport, Publisher<Frame> outbound) {
+  private WebSocketAttempt(
+      WebSocketTransport transport,
+      Publisher<Frame> outbound,
+      CoreSubscriber<? super Transport.Connection> actual) {
     this.transport = transport;
     this.outbound = outbound;
     this.uri = transport.uri();
+    this.actual = actual;
   }
 
-  Mono<Transport.Connection> start() {
-    return Mono.<Transport.Connection>create(
-            sink -> {
-              this.sink = sink;
-              sink.onCancel(this::cancel);
-              exchange =
-                  transport
-                      .httpClient()
-                      .doOnConnected(connected -> onConnected(connected.channel()))
-                      .websocket(transport.websocketSpec())
-                      .uri(uri)
-                      .handle(this::onHandshake)
-                      .subscribe(null, this::onError, this::onEnd);
-              if (state.get() == CANCELLED) {
-                exchange.dispose();
-              }
-            })
-        // cancelled at the instant the handshake completed: onHandshake won the state, cancel()
-        // released nothing, and the sink discards the established connection instead of emitting
-        // it; close it rather than leak an open channel
-        .doOnDiscard(Transport.Connection.class, Transport.Connection::dispose);
+  /** A {@code Mono} that runs a new attempt for each subscriber. */
+  static Mono<Transport.Connection> connect(
+      WebSocketTransport transport, Publisher<Frame> outbound) {
+    return new Mono<>() {
+      @Override
+      public void subscribe(CoreSubscriber<? super Transport.Connection> actual) {
+        new WebSocketAttempt(transport, outbound, actual).start();
+      }
+    };
   }
+
+  private void start() {
+    actual.onSubscribe(this);
+    if (state != PENDING) {
+      return;
+    }
+    try {
+      transport
+          .httpClient()
+          .doOnConnected(connected -> onConnected(connected.channel()))
+          .websocket(transport.websocketSpec())
+          .uri(uri)
+          .handle(this::onHandshake)
+          .subscribe(this);
+    } catch (RuntimeException e) {
+      fail(e);
+    }
+  }
+
+  // ---- the subscription: the supervisor's side -----------------------------------------------
+
+  @Override
+  public void request(long n) {
+    if (n > 0 && (int) DELIVERY.getAndBitwiseOr(this, REQUESTED) == HANDED) {
+      deliver();
+    }
+  }
+
+  @Override
+  public void cancel() {
+    if (STATE.compareAndSet(this, PENDING, CANCELLED)) {
+      release();
+      return;
+    }
+    // cancelled at the instant the handshake completed, before the connection could be emitted:
+    // close it rather than leak an open channel
+    if ((int) DELIVERY.getAndBitwiseOr(this, DISCARDED) == HANDED) {
+      connection.dispose();
+    }
+  }
+
+  // ---- the subscriber: Reactor Netty's exchange ----------------------------------------------
+
+  /**
+   * No context: the exchange is internal to the transport, and Reactor Netty's own discards must
+   * not reach the supervisor's hooks.
+   */
+  @Override
+  public Context currentContext() {
+    return Context.empty();
+  }
+
+  @Override
+  public void onSubscribe(Subscription s) {
+    exchange = s;
+    if (state == PENDING) {
+      s.request(Long.MAX_VALUE);
+    } else {
+      // cancelled or failed while subscribing
+      s.cancel();
+    }
+  }
+
+  @Override
+  public void onNext(Void nothing) {}
+
+  @Override
+  public void onError(Throwable error) {
+    if (state == ESTABLISHED) {
+      connection.failed(error);
+      return;
+    }
+    fail(translate(error));
+  }
+
+  @Override
+  public void onComplete() {
+    if (state == PENDING) {
+      fail(
+          new IOException(
+              "connection to " + uri + " ended before the WebSocket handshake completed"));
+    }
+  }
+
+  // ---- the attempt -------------------------------------------------------------------------
 
   private void onConnected(Channel channel) {
     this.channel = channel;
-    if (state.get() != PENDING) {
+    if (state != PENDING) {
       channel.close();
       return;
     }
@@ -92,7 +195,7 @@ final class WebSocketAttempt {
                 () -> fail(new HandshakeTimeoutException(uri.toString(), timeout)),
                 timeout.toNanos(),
                 TimeUnit.NANOSECONDS);
-    if (state.get() != PENDING) {
+    if (state != PENDING) {
       // a concurrent cancel() released the attempt before the timer existed
       stopTimer();
     }
@@ -102,43 +205,34 @@ final class WebSocketAttempt {
     stopTimer();
     WebSocketConnection established =
         new WebSocketConnection(uri, in, out, transport.maxFramePayloadLength());
-    if (!state.compareAndSet(PENDING, ESTABLISHED)) {
+    if (!STATE.compareAndSet(this, PENDING, ESTABLISHED)) {
       established.dispose();
       return Mono.empty();
     }
+    // settled: what only a pending attempt needs can go, the attempt lives as long as the channel
+    channel = null;
     connection = established;
-    sink.success(established);
+    int before = (int) DELIVERY.getAndBitwiseOr(this, HANDED);
+    if (before == REQUESTED) {
+      deliver();
+    } else if ((before & DISCARDED) != 0) {
+      established.dispose();
+      return Mono.empty();
+    }
     // Never completes while the connection lives (outbound never completes): a completed
     // handler would make Reactor Netty close the connection.
     return out.sendObject(Flux.from(outbound).map(NettyFrames::toNetty)).then();
   }
 
-  private void onError(Throwable error) {
-    if (state.get() == ESTABLISHED) {
-      connection.failed(error);
-      return;
-    }
-    fail(translate(error));
-  }
-
-  private void onEnd() {
-    if (state.get() == PENDING) {
-      fail(
-          new IOException(
-              "connection to " + uri + " ended before the WebSocket handshake completed"));
-    }
+  private void deliver() {
+    actual.onNext(connection);
+    actual.onComplete();
   }
 
   private void fail(Throwable error) {
-    if (state.compareAndSet(PENDING, FAILED)) {
+    if (STATE.compareAndSet(this, PENDING, FAILED)) {
       release();
-      sink.error(error);
-    }
-  }
-
-  private void cancel() {
-    if (state.compareAndSet(PENDING, CANCELLED)) {
-      release();
+      actual.onError(error);
     }
   }
 
@@ -146,17 +240,19 @@ final class WebSocketAttempt {
     stopTimer();
     Channel open = channel;
     if (open != null) {
+      channel = null;
       open.close();
     }
-    Disposable running = exchange;
+    Subscription running = exchange;
     if (running != null) {
-      running.dispose();
+      running.cancel();
     }
   }
 
   private void stopTimer() {
     Future<?> timer = handshakeTimer;
     if (timer != null) {
+      handshakeTimer = null;
       timer.cancel(false);
     }
   }

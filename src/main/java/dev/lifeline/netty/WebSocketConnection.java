@@ -12,24 +12,31 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
+import reactor.core.publisher.Operators;
 import reactor.netty.Connection;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
+import reactor.util.context.Context;
 
 /**
  * One established WebSocket connection of a {@link WebSocketTransport}, as the supervisor sees it.
  *
  * <p>Reactor Netty keeps close frames from the inbound frames: it answers the peer's close and
  * completes the frames. The peer's status is read from {@link
- * WebsocketInbound#receiveCloseStatus()} (emitted before the frames complete) and emitted as a
+ * WebsocketInbound#receiveCloseStatus()} once the frames completed (a {@code Sinks.One}, which
+ * keeps the status for a late subscriber, raced with the channel's termination) and emitted as a
  * {@link Frame.Close} after the last frame, unless this side closed first, or the peer sent no
  * status (1005) or no close frame at all (1006): then the inbound frames just complete.
  */
@@ -51,7 +58,6 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
   private final WebsocketOutbound out;
   private final Connection connection;
   private final int maxFramePayloadLength;
-  private volatile WebSocketCloseStatus closeStatus;
   private volatile boolean closedHere;
   private volatile Throwable failure;
   private volatile Throwable violation;
@@ -68,31 +74,22 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
     // before any frame is read: fragments of one message arrive as one frame
     in.aggregateFrames(maxFramePayloadLength);
     connection.addHandlerLast(HANDLER_NAME, this);
-    in.receiveCloseStatus().subscribe(status -> closeStatus = status, e -> {});
   }
 
+  /**
+   * The peer's frames, each converted and its buffer released at once, then the peer's close frame
+   * if it sent a status, then completion; see {@link InboundFrames}.
+   */
   @Override
   public Flux<Frame> inbound() {
-    return in.receiveFrames()
-        .<Frame>handle(
-            (received, sink) -> {
-              // runs inside Reactor Netty's onNext: the buffer is copied out here and released
-              // by Reactor Netty as soon as this returns
-              if (received instanceof TextWebSocketFrame
-                  && !ByteBufUtil.isText(received.content(), StandardCharsets.UTF_8)) {
-                sink.error(invalidUtf8());
-                return;
-              }
-              Frame frame = NettyFrames.toFrame(received);
-              if (frame != null) {
-                sink.next(frame);
-              }
-            })
-        // Netty closes the channel inside its decoder and only then raises a protocol violation,
-        // so the frames complete first: decide how they end in a later event loop task, by when
-        // exceptionCaught has noted the violation
-        .concatWith(Mono.defer(this::end).subscribeOn(Schedulers.fromExecutor(this::onEventLoop)))
-        .onErrorMap(error -> violation != null ? violation : translate(error));
+    return new Flux<>() {
+      @Override
+      public void subscribe(CoreSubscriber<? super Frame> actual) {
+        // receiveObject(), not receiveFrames(): the type check is InboundFrames' own, without
+        // receiveFrames()'s filter and cast operators
+        in.receiveObject().subscribe(new InboundFrames(actual));
+      }
+    };
   }
 
   /**
@@ -167,29 +164,33 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
     return "WebSocketConnection[" + uri + ", " + connection.channel() + "]";
   }
 
-  private Mono<Frame> end() {
+  /** How the frames end, once they completed: an error, or a close frame to emit, or null. */
+  private Throwable endError() {
     if (violation != null) {
-      return Mono.error(violation);
+      return violation;
     }
     Throwable error = failure;
-    if (error != null && !closedHere) {
-      return Mono.error(error);
-    }
-    WebSocketCloseStatus status = closeStatus;
-    if (closedHere || status == null) {
-      return Mono.empty();
-    }
+    return error != null && !closedHere ? translate(error) : null;
+  }
+
+  /** The peer's close frame for {@code status}, or null if it has none to show. */
+  private static Frame.Close closeFrame(WebSocketCloseStatus status) {
     int code = status.code();
     if (code < 1000 || code > 4999 || code == NO_STATUS || code == ABNORMAL_CLOSURE) {
-      return Mono.empty();
+      return null;
     }
     String reason = status.reasonText() == null ? "" : status.reasonText();
     try {
-      return Mono.just(Frame.close(code, reason));
+      return Frame.close(code, reason);
     } catch (IllegalArgumentException tooLong) {
       // the peer sent a reason over RFC 6455's 123 bytes; its status still counts
-      return Mono.just(Frame.close(code, ""));
+      return Frame.close(code, "");
     }
+  }
+
+  /** An inbound error as the supervisor sees it: the violation Netty raised first, if any. */
+  private Throwable mapped(Throwable error) {
+    return violation != null ? violation : translate(error);
   }
 
   private Throwable translate(Throwable error) {
@@ -220,7 +221,6 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
     return error;
   }
 
-  /** RFC 6455 section 8.1: a text frame that is not UTF-8 fails the connection with 1007. */
   /**
    * Runs {@code task} in a later task of the channel's event loop; at once when the channel has
    * already left its event loop (closed and deregistered), since nothing more can be reported.
@@ -233,6 +233,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
     }
   }
 
+  /** RFC 6455 section 8.1: a text frame that is not UTF-8 fails the connection with 1007. */
   private ProtocolViolationException invalidUtf8() {
     closedHere = true;
     // after this read: closing now would complete the inbound frames before the error is out
@@ -258,5 +259,165 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
             + " bytes; closed the connection with status 1009 (message too big). Raise"
             + " WebSocketTransport.maxFramePayloadLength(..) if the server may send such frames",
         cause);
+  }
+
+  /**
+   * The subscriber of Reactor Netty's inbound objects and the subscription of {@link #inbound()}:
+   * converts each frame in Reactor Netty's {@code onNext} (which releases the buffer as soon as it
+   * returns), maps errors, and after completion decides how the frames end. One object per
+   * connection, and one call per frame, instead of {@code handle}, {@code concatWith} and {@code
+   * onErrorMap}.
+   */
+  private final class InboundFrames implements CoreSubscriber<Object>, Subscription {
+    private static final AtomicLongFieldUpdater<InboundFrames> REQUESTED =
+        AtomicLongFieldUpdater.newUpdater(InboundFrames.class, "requested");
+    private static final AtomicReferenceFieldUpdater<InboundFrames, Frame.Close> LAST =
+        AtomicReferenceFieldUpdater.newUpdater(InboundFrames.class, Frame.Close.class, "last");
+
+    private final CoreSubscriber<? super Frame> actual;
+    private Subscription upstream;
+    private boolean done;
+    private volatile boolean cancelled;
+
+    /** Outstanding demand, for the close frame emitted after the upstream completed. */
+    private volatile long requested;
+
+    /** The close frame waiting for demand. */
+    private volatile Frame.Close last;
+
+    InboundFrames(CoreSubscriber<? super Frame> actual) {
+      this.actual = actual;
+    }
+
+    @Override
+    public Context currentContext() {
+      return actual.currentContext();
+    }
+
+    @Override
+    public void onSubscribe(Subscription s) {
+      if (Operators.validate(upstream, s)) {
+        upstream = s;
+        actual.onSubscribe(this);
+      }
+    }
+
+    @Override
+    public void onNext(Object received) {
+      if (done) {
+        // Reactor Netty releases the buffer when this returns
+        return;
+      }
+      Frame frame;
+      try {
+        if (!(received instanceof WebSocketFrame webSocketFrame)) {
+          frame = null;
+        } else if (webSocketFrame instanceof TextWebSocketFrame
+            && !ByteBufUtil.isText(webSocketFrame.content(), StandardCharsets.UTF_8)) {
+          fail(invalidUtf8());
+          return;
+        } else {
+          frame = NettyFrames.toFrame(webSocketFrame);
+        }
+      } catch (RuntimeException e) {
+        fail(e);
+        return;
+      }
+      if (frame == null) {
+        upstream.request(1);
+        return;
+      }
+      if (requested != Long.MAX_VALUE) {
+        REQUESTED.decrementAndGet(this);
+      }
+      actual.onNext(frame);
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      if (done) {
+        Operators.onErrorDropped(error, actual.currentContext());
+        return;
+      }
+      done = true;
+      actual.onError(mapped(error));
+    }
+
+    @Override
+    public void onComplete() {
+      if (done) {
+        return;
+      }
+      done = true;
+      // Netty closes the channel inside its decoder and only then raises a protocol violation,
+      // so the frames complete first: decide how they end in a later event loop task, by when
+      // exceptionCaught has noted the violation
+      onEventLoop(this::end);
+    }
+
+    @Override
+    public void request(long n) {
+      if (Operators.validate(n)) {
+        Operators.addCap(REQUESTED, this, n);
+        upstream.request(n);
+        if (last != null) {
+          emitLast();
+        }
+      }
+    }
+
+    @Override
+    public void cancel() {
+      cancelled = true;
+      last = null;
+      upstream.cancel();
+    }
+
+    private void fail(Throwable error) {
+      done = true;
+      upstream.cancel();
+      actual.onError(mapped(error));
+    }
+
+    private void end() {
+      if (cancelled) {
+        return;
+      }
+      Throwable error = endError();
+      if (error != null) {
+        actual.onError(error);
+        return;
+      }
+      if (closedHere) {
+        actual.onComplete();
+        return;
+      }
+      // subscribed only now, so that an open connection keeps no subscription for it; empty
+      // when the channel terminated without a close status
+      in.receiveCloseStatus()
+          .defaultIfEmpty(WebSocketCloseStatus.ABNORMAL_CLOSURE)
+          .subscribe(this::closeStatus, e -> actual.onComplete());
+    }
+
+    private void closeStatus(WebSocketCloseStatus status) {
+      Frame.Close close = closeFrame(status);
+      if (close == null) {
+        actual.onComplete();
+        return;
+      }
+      last = close;
+      if (requested > 0) {
+        emitLast();
+      }
+    }
+
+    /** Emits the waiting close frame and completes, once, from whichever thread sees demand. */
+    private void emitLast() {
+      Frame.Close close = last;
+      if (close != null && !cancelled && LAST.compareAndSet(this, close, null)) {
+        actual.onNext(close);
+        actual.onComplete();
+      }
+    }
   }
 }

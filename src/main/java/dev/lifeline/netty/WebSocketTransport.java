@@ -90,6 +90,14 @@ public final class WebSocketTransport implements Transport {
   private final Duration connectTimeout;
   private final Duration handshakeTimeout;
   private final SslContext sslContext;
+  private final WebsocketClientSpec websocketSpec;
+
+  /**
+   * Built on the first attempt and shared by all of them, so that a connection does not carry its
+   * own copy of the options, headers and connection provider; each attempt adds only its own
+   * callbacks. A race builds it twice, harmlessly: both are equal.
+   */
+  private volatile HttpClient httpClient;
 
   private WebSocketTransport(
       URI uri,
@@ -108,6 +116,7 @@ public final class WebSocketTransport implements Transport {
     this.connectTimeout = connectTimeout;
     this.handshakeTimeout = handshakeTimeout;
     this.sslContext = sslContext;
+    this.websocketSpec = websocketSpec(subprotocols, maxFramePayloadLength, compress);
   }
 
   /**
@@ -153,8 +162,10 @@ public final class WebSocketTransport implements Transport {
 
   /**
    * A copy that lets {@code headers} add headers to the upgrade request. It is called again at
-   * every connection attempt, so a header computed from changing state (a refreshed token) reaches
-   * the next reconnect. Defaults to no extra header.
+   * every connection attempt, once the TCP (and TLS) connection stands and just before the upgrade
+   * request is written, so a header computed from changing state (a refreshed token) reaches the
+   * next reconnect. It runs on the connection's event loop and must not block; if it throws, the
+   * attempt fails with its exception. Defaults to no extra header.
    *
    * @since 0.1.0
    */
@@ -319,7 +330,7 @@ public final class WebSocketTransport implements Transport {
   @Override
   public Mono<Connection> connect(Publisher<Frame> outbound) {
     Objects.requireNonNull(outbound, "outbound");
-    return Mono.defer(() -> new WebSocketAttempt(this, outbound).start());
+    return WebSocketAttempt.connect(this, outbound);
   }
 
   @Override
@@ -327,14 +338,31 @@ public final class WebSocketTransport implements Transport {
     return "WebSocketTransport[" + uri + "]";
   }
 
+  /** The client every attempt starts from; see {@link #httpClient}. */
   HttpClient httpClient() {
+    HttpClient client = httpClient;
+    if (client == null) {
+      client = newHttpClient();
+      httpClient = client;
+    }
+    return client;
+  }
+
+  private HttpClient newHttpClient() {
     HttpClient client =
         HttpClient.create(ConnectionProvider.newConnection())
             // Reactor Netty would silently open a second connection when the first closes before
             // the upgrade: one attempt must be one connection, retries are the supervisor's (C4)
             .disableRetry(true)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
-            .headers(headers);
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis());
+    if (headers != NO_HEADERS) {
+      // on the request itself rather than with HttpClient.headers(..), which would copy the
+      // configuration, and keep the copy for the connection's life, at every attempt; Reactor
+      // Netty builds the upgrade request from these headers right after this callback
+      Consumer<? super HttpHeaders> perAttempt = headers;
+      client =
+          client.doOnRequest((request, connection) -> perAttempt.accept(request.requestHeaders()));
+    }
     if (isSecure()) {
       client =
           sslContext == null ? client.secure() : client.secure(ssl -> ssl.sslContext(sslContext));
@@ -343,6 +371,11 @@ public final class WebSocketTransport implements Transport {
   }
 
   WebsocketClientSpec websocketSpec() {
+    return websocketSpec;
+  }
+
+  private static WebsocketClientSpec websocketSpec(
+      List<String> subprotocols, int maxFramePayloadLength, boolean compress) {
     WebsocketClientSpec.Builder spec =
         WebsocketClientSpec.builder()
             .maxFramePayloadLength(maxFramePayloadLength)

@@ -387,6 +387,91 @@ class WebSocketTransportTest {
   }
 
   @Test
+  void headersConsumerThatThrowsFailsTheAttemptWithItsErrorAndClosesTheChannel() {
+    Sinks.Many<String> serverSide = Sinks.many().replay().all();
+    DisposableServer silent =
+        TcpServer.create()
+            .host("127.0.0.1")
+            .port(0)
+            .doOnConnection(
+                c -> {
+                  serverSide.tryEmitNext("accepted");
+                  c.onDispose(() -> serverSide.tryEmitNext("closed"));
+                })
+            .handle((in, out) -> in.receive().then(Mono.never()))
+            .bindNow(WAIT);
+    resources.add(() -> silent.disposeNow(WAIT));
+    IllegalStateException noToken = new IllegalStateException("no token yet");
+    Transport transport =
+        WebSocketTransport.create("ws://127.0.0.1:" + silent.port() + "/ws")
+            .headers(
+                h -> {
+                  throw noToken;
+                });
+
+    StepVerifier.create(transport.connect(Flux.never()))
+        .expectErrorSatisfies(e -> assertThat(e).isSameAs(noToken))
+        .verify(WAIT);
+    assertThat(serverSide.asFlux().filter("closed"::equals).blockFirst(WAIT)).isEqualTo("closed");
+  }
+
+  @Test
+  void connectionIsEmittedOnlyOnceRequested() {
+    ServerSupervisor supervisor = ServerSupervisor.builder().build();
+    TestServer server = closeLater(TestServer.echo(supervisor));
+    Transport transport = WebSocketTransport.create(server.uri("/ws"));
+
+    StepVerifier.create(transport.connect(Flux.never()), 0)
+        .then(() -> await(() -> supervisor.connections() == 1))
+        .expectNoEvent(Duration.ofMillis(100))
+        .thenRequest(1)
+        .assertNext(
+            connection -> {
+              assertThat(connection.isDisposed()).isFalse();
+              connection.dispose();
+            })
+        .expectComplete()
+        .verify(WAIT);
+    await(() -> supervisor.connections() == 0);
+  }
+
+  @Test
+  void peerCloseFrameWaitsForDemandAfterTheLastFrame() {
+    ServerSupervisor supervisor = ServerSupervisor.builder().build();
+    // the server sends once the client asks: frames that arrive before inbound() is subscribed
+    // are dropped by Reactor Netty if the channel closes first
+    TestServer server =
+        closeLater(
+            TestServer.start(
+                0,
+                routes ->
+                    routes.ws(
+                        "/ws",
+                        supervisor.handler(
+                            c ->
+                                c.inbound()
+                                    .next()
+                                    .then(c.send(Flux.just(Frame.text("one"), Frame.text("two"))))
+                                    .then(c.close(4000, "bye"))))));
+    Sinks.Many<Frame> outbound = Sinks.many().unicast().onBackpressureBuffer();
+    Transport.Connection connection =
+        WebSocketTransport.create(server.uri("/ws")).connect(outbound.asFlux()).block(WAIT);
+
+    StepVerifier.create(connection.inbound(), 1)
+        .then(() -> outbound.tryEmitNext(Frame.text("go")))
+        .expectNext(Frame.text("one"))
+        .thenRequest(1)
+        .expectNext(Frame.text("two"))
+        // the peer's close has arrived and the frames completed: the close frame waits for demand
+        .then(() -> await(connection::isDisposed))
+        .expectNoEvent(Duration.ofMillis(100))
+        .thenRequest(1)
+        .expectNext(Frame.close(4000, "bye"))
+        .expectComplete()
+        .verify(WAIT);
+  }
+
+  @Test
   void peerCloseWithStatusIsEmittedBeforeInboundCompletes() {
     ServerSupervisor supervisor = ServerSupervisor.builder().build();
     TestServer server =
