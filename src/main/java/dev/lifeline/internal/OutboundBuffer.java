@@ -4,18 +4,14 @@ import dev.lifeline.Frame;
 import dev.lifeline.OutboundBufferFullException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Queue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
+import reactor.core.Exceptions;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
-import reactor.util.concurrent.Queues;
 import reactor.util.context.Context;
 
 /**
@@ -28,35 +24,64 @@ import reactor.util.context.Context;
  * {@link OutboundBufferFullException} when {@code capacity} frames already wait, and fails with the
  * terminal error when supervision ends first. Thread-safe: every state change goes through one
  * serialized drain loop.
+ *
+ * <p>What it costs, since every supervised connection has one and most frames pass through it:
+ *
+ * <ul>
+ *   <li>The queue is intrusive: each entry ({@link Ticket}) carries its own link, so an idle buffer
+ *       is this one object, and a send of one frame is one object, the {@code Mono} itself (a
+ *       second subscription to it queues a copy).
+ *   <li>A frame offered while nothing waits and the live connection has demand skips the queue and
+ *       is written at once; the order is the same, as nothing waits ahead of it.
+ *   <li>A streamed send keeps its prefetched frames in its own ring and is one entry in the queue
+ *       while it holds any: the drain loop takes as many as the connection's demand allows in one
+ *       visit, then puts the stream back at the end of the queue if frames remain. Frames of one
+ *       stream keep their order; frames of concurrent senders interleave by such batches.
+ * </ul>
  */
 public final class OutboundBuffer {
 
   private static final VarHandle WIP;
+  private static final VarHandle WAITING;
   private static final VarHandle CURRENT;
   private static final VarHandle TERMINAL;
+  private static final VarHandle FIRST;
+  private static final VarHandle LAST;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       WIP = lookup.findVarHandle(OutboundBuffer.class, "wip", int.class);
+      WAITING = lookup.findVarHandle(OutboundBuffer.class, "waiting", int.class);
       CURRENT = lookup.findVarHandle(OutboundBuffer.class, "current", Outbound.class);
       TERMINAL = lookup.findVarHandle(OutboundBuffer.class, "terminal", Throwable.class);
+      FIRST = lookup.findVarHandle(OutboundBuffer.class, "first", Ticket.class);
+      LAST = lookup.findVarHandle(OutboundBuffer.class, "last", Ticket.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
   private final int capacity;
-  private final Queue<Ticket> queue = Queues.<Ticket>unboundedMultiproducer().get();
-  private final AtomicInteger waiting = new AtomicInteger();
 
   @SuppressWarnings("unused") // accessed through WIP
   private volatile int wip;
+
+  /** Frames holding a place in the buffer: queued and not yet written or withdrawn. */
+  @SuppressWarnings("unused") // accessed through WAITING
+  private volatile int waiting;
 
   @SuppressWarnings("unused") // accessed through CURRENT
   private volatile Outbound current;
 
   private volatile Throwable terminal;
+
+  /** The oldest ticket; written by the drain loop, and by a sender only when the queue is empty. */
+  @SuppressWarnings("unused") // accessed through FIRST
+  private volatile Ticket first;
+
+  /** The newest ticket; senders exchange it. Null exactly when the queue is empty. */
+  private volatile Ticket last;
 
   public OutboundBuffer(int capacity) {
     this.capacity = capacity;
@@ -69,7 +94,7 @@ public final class OutboundBuffer {
 
   /**
    * A send of every frame {@code frames} emits: lazy; subscribes to {@code frames} when subscribed,
-   * with a bounded prefetch, and queues each frame as it arrives.
+   * with a bounded prefetch, and queues the frames as they arrive.
    */
   public Mono<Void> sendAll(Publisher<? extends Frame> frames) {
     return new StreamSendMono(frames);
@@ -98,36 +123,61 @@ public final class OutboundBuffer {
     if (t != null) {
       return t;
     }
-    if (waiting.incrementAndGet() > capacity) {
-      waiting.decrementAndGet();
+    if ((int) WAITING.getAndAdd(this, 1) >= capacity) {
+      WAITING.getAndAdd(this, -1);
       return new OutboundBufferFullException(capacity);
     }
     return null;
   }
 
-  private void offer(Send send) {
-    Throwable refused = reserve();
-    if (refused != null) {
-      send.actual.onError(refused);
-      return;
-    }
-    queue.offer(send);
-    drain();
+  private void free(int places) {
+    WAITING.getAndAdd(this, -places);
   }
 
   void drain() {
-    if ((int) WIP.getAndAdd(this, 1) != 0) {
-      return;
+    if ((int) WIP.getAndAdd(this, 1) == 0) {
+      drainLoop();
     }
+  }
+
+  /**
+   * The live connection, if a frame offered now can be written at once: no one is in the drain
+   * loop, nothing waits, and the connection has demand. The caller is then inside the drain loop's
+   * guard and must {@link #leave()} after writing. Null otherwise: queue the frame.
+   */
+  private Outbound enterIfIdle() {
+    if (!WIP.compareAndSet(this, 0, 1)) {
+      return null;
+    }
+    Outbound out = current;
+    if (out != null && terminal == null && last == null && out.ready()) {
+      return out;
+    }
+    leave();
+    return null;
+  }
+
+  /** Leaves the guard {@link #enterIfIdle()} took, draining what arrived meanwhile. */
+  private void leave() {
+    if ((int) WIP.getAndAdd(this, -1) != 1) {
+      drainLoop();
+    }
+  }
+
+  private void drainLoop() {
     int missed = 1;
     for (; ; ) {
       Throwable t = terminal;
       if (t != null) {
-        failAll(t);
+        Ticket ticket;
+        while ((ticket = poll()) != null) {
+          ticket.fail(t);
+        }
       } else {
         Outbound out = current;
-        if (out != null) {
-          out.emitReady();
+        Ticket ticket;
+        while (out != null && out.ready() && (ticket = poll()) != null) {
+          ticket.emitTo(out);
         }
       }
       missed = (int) WIP.getAndAdd(this, -missed) - missed;
@@ -137,28 +187,61 @@ public final class OutboundBuffer {
     }
   }
 
-  private void failAll(Throwable t) {
-    Ticket ticket;
-    while ((ticket = queue.poll()) != null) {
-      ticket.fail(t);
+  /**
+   * Appends {@code ticket} to the queue; any thread. A ticket is in the queue at most once at a
+   * time, and whoever pushes it calls {@link #drain()} after, unless it is the drain loop itself.
+   */
+  private void push(Ticket ticket) {
+    Ticket previous = (Ticket) LAST.getAndSet(this, ticket);
+    if (previous == null) {
+      FIRST.setRelease(this, ticket);
+    } else {
+      previous.linkNext(ticket);
     }
   }
 
   /**
-   * One frame's place in the queue. The drain loop calls {@link #take()} once per ticket and then
-   * {@link #sent()} if it wrote the frame, or {@link #fail(Throwable)} instead of both when
-   * supervision ended. Each call frees the frame's place in the buffer unless a withdrawal already
-   * did.
+   * Removes the oldest ticket; drain loop only. Null when the queue is empty, or when a sender's
+   * push into the empty queue is half done: that sender drains after it.
+   */
+  private Ticket poll() {
+    Ticket head = (Ticket) FIRST.getAcquire(this);
+    if (head == null) {
+      return null;
+    }
+    Ticket next = head.next();
+    if (next == null) {
+      FIRST.setRelease(this, null);
+      if (LAST.compareAndSet(this, head, null)) {
+        return head;
+      }
+      // a sender exchanged LAST after head and is about to link itself behind it
+      while ((next = head.next()) == null) {
+        Thread.onSpinWait();
+      }
+    }
+    FIRST.setRelease(this, next);
+    // unlinked, so that a finished send its application still holds keeps no later one reachable
+    head.linkNext(null);
+    return head;
+  }
+
+  /**
+   * An entry of the queue: one frame's send, or a stream with frames waiting. The drain loop calls
+   * {@link #emitTo} when the connection has demand, or {@link #fail} when supervision ended; each
+   * frame's place in the buffer is freed exactly once, by whichever of those, the sender's
+   * cancellation or the stream's end comes first.
    */
   private interface Ticket {
-    /** The frame to write now, or null when its sender withdrew it. */
-    Frame take();
+    /** Writes what can go now to {@code out}, which is {@link Outbound#ready() ready}. */
+    void emitTo(Outbound out);
 
-    /** The frame {@link #take()} returned was handed to a live connection. */
-    void sent();
-
-    /** Supervision ended before this ticket's frame left. */
+    /** Supervision ended before this ticket's frames left. */
     void fail(Throwable cause);
+
+    Ticket next();
+
+    void linkNext(Ticket next);
   }
 
   /**
@@ -184,7 +267,7 @@ public final class OutboundBuffer {
 
     private final OutboundBuffer buffer;
     private Subscriber<? super Frame> actual;
-    private long emitted;
+    private long emitted; // drain loop only
     private volatile boolean detached;
 
     @SuppressWarnings("unused") // accessed through REQUESTED
@@ -254,39 +337,65 @@ public final class OutboundBuffer {
       return (long) WRITTEN.getAcquire(this);
     }
 
-    /** Runs inside the buffer's drain loop only. */
-    void emitReady() {
-      long r = requested;
-      long e = emitted;
-      Queue<Ticket> queue = buffer.queue;
-      while (e != r && !detached) {
-        if (heartbeat != null) {
-          Frame ping = (Frame) HEARTBEAT.getAndSet(this, null);
-          if (ping != null) {
-            actual.onNext(ping);
-            e++;
-            continue;
-          }
-        }
-        Ticket ticket = queue.poll();
-        if (ticket == null) {
-          break;
-        }
-        Frame frame = ticket.take();
-        if (frame == null) {
-          continue; // withdrawn by its sender
-        }
-        actual.onNext(frame);
-        WRITTEN.setRelease(this, (long) WRITTEN.getOpaque(this) + 1);
-        e++;
-        ticket.sent();
+    /**
+     * Whether an application frame can be written now. Writes a pending heartbeat first, so that it
+     * overtakes every waiting frame. Inside the drain loop's guard only.
+     */
+    boolean ready() {
+      if (detached || emitted == requested) {
+        return false;
       }
-      emitted = e;
+      if (heartbeat != null) {
+        Frame ping = (Frame) HEARTBEAT.getAndSet(this, null);
+        if (ping != null) {
+          actual.onNext(ping);
+          emitted++;
+          return !detached && emitted != requested;
+        }
+      }
+      return true;
+    }
+
+    /** Writes an application frame, after {@link #ready()}. Inside the drain loop's guard only. */
+    void write(Frame frame) {
+      emitted++;
+      actual.onNext(frame);
+      WRITTEN.setRelease(this, (long) WRITTEN.getOpaque(this) + 1);
     }
   }
 
-  private final class SendMono extends Mono<Void> {
+  /**
+   * A send of one frame, and for its first subscription also that frame's ticket: one object per
+   * send. A second subscription sends a fresh copy. Exactly one of the sender's cancellation, the
+   * drain loop's write and termination settles a queued send; a cancelled send's place is free at
+   * once.
+   */
+  private final class SendMono extends Mono<Void> implements Ticket, Subscription {
+    private static final int NEW = 0;
+    private static final int SUBSCRIBED = 1;
+    private static final int QUEUED = 2;
+    private static final int SETTLED = 3;
+    private static final VarHandle STATE;
+    private static final VarHandle NEXT;
+
+    static {
+      try {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        STATE = lookup.findVarHandle(SendMono.class, "state", int.class);
+        NEXT = lookup.findVarHandle(SendMono.class, "next", Ticket.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
     private final Frame frame;
+    private CoreSubscriber<? super Void> actual;
+
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile int state;
+
+    @SuppressWarnings("unused") // accessed through NEXT
+    private volatile Ticket next;
 
     SendMono(Frame frame) {
       this.frame = frame;
@@ -294,46 +403,64 @@ public final class OutboundBuffer {
 
     @Override
     public void subscribe(CoreSubscriber<? super Void> actual) {
-      Send send = new Send(frame, actual);
-      actual.onSubscribe(send);
-      offer(send);
-    }
-  }
-
-  /**
-   * One queued frame and whom to tell when it left. Cancelling withdraws a waiting frame and frees
-   * its place in the buffer at once; exactly one of the sender's cancel and the drain loop's take
-   * wins.
-   */
-  private final class Send extends AtomicBoolean implements Subscription, Ticket {
-    final Frame frame;
-    final CoreSubscriber<? super Void> actual;
-
-    Send(Frame frame, CoreSubscriber<? super Void> actual) {
-      this.frame = frame;
-      this.actual = actual;
-    }
-
-    @Override
-    public Frame take() {
-      if (!compareAndSet(false, true)) {
-        return null; // withdrawn: cancel() already freed the place
+      if (!STATE.compareAndSet(this, NEW, SUBSCRIBED)) {
+        new SendMono(frame).subscribe(actual);
+        return;
       }
-      waiting.decrementAndGet();
-      return frame;
+      this.actual = actual;
+      actual.onSubscribe(this);
+      Outbound out = enterIfIdle();
+      if (out != null) {
+        boolean write = STATE.compareAndSet(this, SUBSCRIBED, SETTLED); // false: cancelled
+        if (write) {
+          out.write(frame);
+        }
+        leave();
+        if (write) {
+          actual.onComplete();
+        }
+        return;
+      }
+      Throwable refused = reserve();
+      if (refused != null) {
+        if (STATE.compareAndSet(this, SUBSCRIBED, SETTLED)) {
+          actual.onError(refused);
+        }
+        return;
+      }
+      if (!STATE.compareAndSet(this, SUBSCRIBED, QUEUED)) {
+        free(1); // cancelled while it reserved its place
+        return;
+      }
+      push(this);
+      drain();
     }
 
     @Override
-    public void sent() {
-      actual.onComplete();
+    public void emitTo(Outbound out) {
+      if (STATE.compareAndSet(this, QUEUED, SETTLED)) {
+        free(1);
+        out.write(frame);
+        actual.onComplete();
+      }
     }
 
     @Override
     public void fail(Throwable cause) {
-      if (compareAndSet(false, true)) {
-        waiting.decrementAndGet();
+      if (STATE.compareAndSet(this, QUEUED, SETTLED)) {
+        free(1);
         actual.onError(cause);
       }
+    }
+
+    @Override
+    public Ticket next() {
+      return (Ticket) NEXT.getAcquire(this);
+    }
+
+    @Override
+    public void linkNext(Ticket next) {
+      NEXT.setRelease(this, next);
     }
 
     @Override
@@ -343,8 +470,17 @@ public final class OutboundBuffer {
 
     @Override
     public void cancel() {
-      if (compareAndSet(false, true)) {
-        waiting.decrementAndGet();
+      for (; ; ) {
+        int s = state;
+        if (s != SUBSCRIBED && s != QUEUED) {
+          return;
+        }
+        if (STATE.compareAndSet(this, s, SETTLED)) {
+          if (s == QUEUED) {
+            free(1);
+          }
+          return;
+        }
       }
     }
   }
@@ -363,24 +499,82 @@ public final class OutboundBuffer {
   }
 
   /**
-   * A stream of frames being sent: requests {@value #PREFETCH} frames, queues a ticket per frame as
-   * it arrives (so frames of several senders interleave in arrival order), and requests more as the
-   * connection takes them. Completes when the stream completed and its last frame left; on
-   * overflow, termination, a close frame, an error of the stream or cancellation it stops, and its
-   * frames still waiting are withdrawn.
+   * A stream of frames being sent. Requests {@value #PREFETCH} frames and more as the connection
+   * takes them. A frame that arrives while nothing waits and the connection has demand is written
+   * at once; the others wait in this stream's ring, each holding a place in the buffer, and the
+   * stream is one ticket in the queue while its ring holds any. Completes when the stream completed
+   * and its last frame left; on overflow, termination, a close frame, an error of the stream or
+   * cancellation it stops, and its frames still waiting are withdrawn.
+   *
+   * <p>The ring has one producer (the stream, whose signals are serialized) and one consumer (the
+   * drain loop), and never holds more than {@value #PREFETCH} frames since that is all the stream
+   * may emit ahead of the frames taken.
    */
   private final class StreamSend implements CoreSubscriber<Frame>, Subscription, Ticket {
-    private static final int PREFETCH = 32;
+    private static final int PREFETCH = 32; // a power of two: the ring's size
     private static final int REPLENISH = 24;
+    private static final VarHandle PRODUCED;
+    private static final VarHandle CONSUMED;
+    private static final VarHandle QUEUED;
+    private static final VarHandle HANDED;
+    private static final VarHandle SCHEDULED;
+    private static final VarHandle FINISHED;
+    private static final VarHandle NEXT;
+
+    static {
+      try {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        PRODUCED = lookup.findVarHandle(StreamSend.class, "produced", long.class);
+        CONSUMED = lookup.findVarHandle(StreamSend.class, "consumed", long.class);
+        QUEUED = lookup.findVarHandle(StreamSend.class, "queued", long.class);
+        HANDED = lookup.findVarHandle(StreamSend.class, "handed", long.class);
+        SCHEDULED = lookup.findVarHandle(StreamSend.class, "scheduled", boolean.class);
+        FINISHED = lookup.findVarHandle(StreamSend.class, "finished", boolean.class);
+        NEXT = lookup.findVarHandle(StreamSend.class, "next", Ticket.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
 
     private final CoreSubscriber<? super Void> actual;
-    private final Queue<Frame> frames = Queues.<Frame>get(PREFETCH).get();
-    private final AtomicLong remaining = new AtomicLong();
-    private final AtomicLong queued = new AtomicLong();
-    private final AtomicBoolean finished = new AtomicBoolean();
     private Subscription upstream;
+
+    /** The frames waiting, allocated when the first one has to wait. */
+    private Frame[] ring;
+
+    /** Frames accepted from the stream; the stream's side only. */
+    private long received;
+
+    /** Frames written since the last request to the stream; inside the drain loop's guard only. */
+    private int taken;
+
+    /** Frames put into the ring; written by the stream's side. */
+    @SuppressWarnings("unused") // accessed through PRODUCED
+    private volatile long produced;
+
+    /** Frames taken out of the ring; written by the drain loop. */
+    @SuppressWarnings("unused") // accessed through CONSUMED
+    private volatile long consumed;
+
+    /** Frames in the ring that hold a place in the buffer; {@link #freePlaces()} zeroes it. */
+    @SuppressWarnings("unused") // accessed through QUEUED
+    private volatile long queued;
+
+    /** Frames handed to a live connection; written inside the drain loop's guard. */
+    @SuppressWarnings("unused") // accessed through HANDED
+    private volatile long handed;
+
+    /** In the queue, or being emitted by the drain loop. */
+    @SuppressWarnings("unused") // accessed through SCHEDULED
+    private volatile boolean scheduled;
+
+    @SuppressWarnings("unused") // accessed through FINISHED
+    private volatile boolean finished;
+
     private volatile boolean done;
-    private int taken; // drain loop only
+
+    @SuppressWarnings("unused") // accessed through NEXT
+    private volatile Ticket next;
 
     StreamSend(CoreSubscriber<? super Void> actual) {
       this.actual = actual;
@@ -402,7 +596,7 @@ public final class OutboundBuffer {
 
     @Override
     public void onNext(Frame frame) {
-      if (finished.get()) {
+      if (finished) {
         return;
       }
       if (frame instanceof Frame.Close) {
@@ -411,16 +605,51 @@ public final class OutboundBuffer {
                 "close frames are not sent with send(); call close() to end the connection"));
         return;
       }
+      received++;
+      // not scheduled: nothing of this stream waits, so the frame may overtake nothing of its own
+      if (!scheduled) {
+        Outbound out = enterIfIdle();
+        if (out != null) {
+          out.write(frame);
+          HANDED.setRelease(this, handed + 1);
+          long more = replenish(1);
+          leave();
+          if (more > 0) {
+            upstream.request(more);
+          }
+          return;
+        }
+      }
+      enqueue(frame);
+    }
+
+    private void enqueue(Frame frame) {
+      long p = produced;
+      if (p - consumed == PREFETCH) {
+        stop(Exceptions.failWithOverflow(Exceptions.BACKPRESSURE_ERROR_QUEUE_FULL));
+        return;
+      }
       Throwable refused = reserve();
       if (refused != null) {
         stop(refused);
         return;
       }
-      remaining.incrementAndGet();
-      queued.incrementAndGet();
-      frames.offer(frame);
-      queue.offer(this);
-      drain();
+      QUEUED.getAndAdd(this, 1L);
+      if (finished) {
+        freePlaces(); // stopped meanwhile: the stop may have missed this place
+        return;
+      }
+      Frame[] r = ring;
+      if (r == null) {
+        r = new Frame[PREFETCH];
+        ring = r;
+      }
+      r[(int) p & (PREFETCH - 1)] = frame;
+      PRODUCED.setRelease(this, p + 1);
+      if (!scheduled && SCHEDULED.compareAndSet(this, false, true)) {
+        push(this);
+        drain();
+      }
     }
 
     @Override
@@ -431,57 +660,98 @@ public final class OutboundBuffer {
     @Override
     public void onComplete() {
       done = true;
-      if (remaining.get() == 0 && finished.compareAndSet(false, true)) {
+      if (handed == received && FINISHED.compareAndSet(this, false, true)) {
         actual.onComplete();
       }
     }
 
     @Override
-    public Frame take() {
-      Frame frame = frames.poll();
-      if (!claimPlace()) {
-        return null; // the stream stopped and already freed this frame's place
+    public void emitTo(Outbound out) {
+      long end = (long) PRODUCED.getAcquire(this);
+      Frame[] r = ring;
+      long c = consumed;
+      int written = 0;
+      while (c != end && !finished && out.ready()) {
+        int i = (int) c & (PREFETCH - 1);
+        Frame frame = r[i];
+        r[i] = null;
+        c++;
+        out.write(frame);
+        written++;
       }
-      waiting.decrementAndGet();
-      return finished.get() ? null : frame;
+      CONSUMED.setRelease(this, c);
+      if (written > 0) {
+        settle(written);
+      }
+      if (finished) {
+        freePlaces(); // stays scheduled: a finished stream is never queued again
+        return;
+      }
+      if (c != (long) PRODUCED.getAcquire(this)) {
+        push(this); // frames remain: to the end of the queue, behind other senders
+        return;
+      }
+      SCHEDULED.setVolatile(this, false);
+      // a frame that arrived after the check above found the stream still scheduled
+      if (c != (long) PRODUCED.getAcquire(this) && SCHEDULED.compareAndSet(this, false, true)) {
+        push(this);
+      }
     }
 
-    /** Takes one of this stream's places in the buffer, unless {@link #stop} freed them all. */
-    private boolean claimPlace() {
+    /** Books {@code written} frames as handed over: frees their places, asks for more. */
+    private void settle(int written) {
+      free(claim(written));
+      long h = handed + written;
+      HANDED.setVolatile(this, h);
+      long more = replenish(written);
+      if (more > 0) {
+        upstream.request(more);
+      }
+      if (done && h == received && FINISHED.compareAndSet(this, false, true)) {
+        actual.onComplete();
+      }
+    }
+
+    /** Takes up to {@code n} of this stream's places, fewer once {@link #stop} freed them. */
+    private int claim(int n) {
       for (; ; ) {
-        long n = queued.get();
-        if (n == 0) {
-          return false;
-        }
-        if (queued.compareAndSet(n, n - 1)) {
-          return true;
+        long q = queued;
+        long k = Math.min(q, n);
+        if (k == 0 || QUEUED.compareAndSet(this, q, q - k)) {
+          return (int) k;
         }
       }
     }
 
-    @Override
-    public void sent() {
-      long left = remaining.decrementAndGet();
-      if (++taken == REPLENISH) {
-        taken = 0;
-        upstream.request(REPLENISH);
+    /** How many more frames to request from the stream after {@code n} more were written. */
+    private long replenish(int n) {
+      taken += n;
+      if (taken < REPLENISH) {
+        return 0;
       }
-      if (left == 0 && done && finished.compareAndSet(false, true)) {
-        actual.onComplete();
-      }
+      long more = taken;
+      taken = 0;
+      return more;
     }
 
     @Override
     public void fail(Throwable cause) {
-      frames.poll();
-      if (claimPlace()) {
-        waiting.decrementAndGet();
-      }
+      freePlaces();
       stop(cause);
     }
 
+    @Override
+    public Ticket next() {
+      return (Ticket) NEXT.getAcquire(this);
+    }
+
+    @Override
+    public void linkNext(Ticket next) {
+      NEXT.setRelease(this, next);
+    }
+
     private void stop(Throwable cause) {
-      if (finished.compareAndSet(false, true)) {
+      if (FINISHED.compareAndSet(this, false, true)) {
         freePlaces();
         upstream.cancel();
         actual.onError(cause);
@@ -490,7 +760,7 @@ public final class OutboundBuffer {
 
     /** Withdraws every frame still waiting: their places are free for other senders at once. */
     private void freePlaces() {
-      waiting.addAndGet((int) -queued.getAndSet(0));
+      free((int) (long) QUEUED.getAndSet(this, 0L));
     }
 
     @Override
@@ -500,7 +770,7 @@ public final class OutboundBuffer {
 
     @Override
     public void cancel() {
-      if (finished.compareAndSet(false, true)) {
+      if (FINISHED.compareAndSet(this, false, true)) {
         freePlaces();
         upstream.cancel();
       }
