@@ -645,7 +645,9 @@ public final class OutboundBuffer {
         ring = r;
       }
       r[(int) p & (PREFETCH - 1)] = frame;
-      PRODUCED.setRelease(this, p + 1);
+      // volatile, not release: emitTo() clears SCHEDULED and then reads PRODUCED, this side the
+      // reverse; with both in one order, one of the two sees the other and queues the stream
+      PRODUCED.setVolatile(this, p + 1);
       if (!scheduled && SCHEDULED.compareAndSet(this, false, true)) {
         push(this);
         drain();
