@@ -8,8 +8,11 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -178,6 +181,21 @@ class OutboundBufferTest {
   }
 
   @Test
+  void cancellingAWaitingStreamFreesItsPlacesAtOnce() {
+    OutboundBuffer buffer = new OutboundBuffer(50);
+    Writer writer = connect(buffer, 0);
+    List<String> outcomes = new ArrayList<>();
+    Disposable stream = record(buffer.sendAll(texts("s", 40)), "s", outcomes);
+
+    stream.dispose();
+
+    // its 32 prefetched frames left no place taken, although its ticket is still queued
+    assertPlacesFree(buffer, writer, 50);
+    assertThat(writer.texts).isEmpty();
+    assertThat(outcomes).isEmpty();
+  }
+
+  @Test
   void bufferFullCountsFramesAcrossStreamsBatchesAndSingleSends() {
     OutboundBuffer buffer = new OutboundBuffer(50);
     Writer writer = connect(buffer, 0);
@@ -328,6 +346,48 @@ class OutboundBufferTest {
     assertThat(texts).hasSize(3 * perSender);
     assertThat(outbound.written()).isEqualTo(3L * perSender);
     assertPlacesFree(buffer, writer, 1_000);
+  }
+
+  @Test
+  void streamsCancelledFromAnotherThreadWhileBeingWrittenLeaveEveryPlaceFree() throws Exception {
+    OutboundBuffer buffer = new OutboundBuffer(64);
+    Writer writer = new Writer();
+    // demand runs out every 8 frames, so streams keep going through their rings
+    writer.onEach =
+        f -> {
+          if (writer.frames.size() % 8 == 0) {
+            writer.request(8);
+          }
+        };
+    buffer.newOutbound().subscribe(writer);
+    writer.request(8);
+    Random random = new Random(5);
+
+    for (int round = 0; round < 300; round++) {
+      AtomicReference<Disposable> send = new AtomicReference<>();
+      CountDownLatch subscribed = new CountDownLatch(1);
+      Thread sender =
+          new Thread(
+              () -> {
+                Sinks.Many<Frame> sink = Sinks.many().unicast().onBackpressureBuffer();
+                send.set(buffer.sendAll(sink.asFlux()).subscribe());
+                subscribed.countDown();
+                for (int i = 0; i < 100 && sink.tryEmitNext(Frame.text("f" + i)).isSuccess(); i++) {
+                  // a cancelled stream refuses further frames
+                }
+                sink.tryEmitComplete();
+              });
+      sender.start();
+      assertThat(subscribed.await(10, TimeUnit.SECONDS)).isTrue();
+      for (int spin = random.nextInt(2_000); spin > 0; spin--) {
+        Thread.onSpinWait();
+      }
+      send.get().dispose();
+      sender.join(10_000);
+      assertThat(sender.isAlive()).isFalse();
+    }
+
+    assertPlacesFree(buffer, writer, 64);
   }
 
   /**
