@@ -4,10 +4,6 @@ import dev.lifeline.Frame;
 import dev.lifeline.OutboundBufferFullException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Queue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscriber;
@@ -15,8 +11,6 @@ import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
-import reactor.util.concurrent.Queues;
-import reactor.util.context.Context;
 
 /**
  * The application's frames on their way to whichever connection is live (C9): a bounded
@@ -28,35 +22,64 @@ import reactor.util.context.Context;
  * {@link OutboundBufferFullException} when {@code capacity} frames already wait, and fails with the
  * terminal error when supervision ends first. Thread-safe: every state change goes through one
  * serialized drain loop.
+ *
+ * <p>What it costs, since every supervised connection has one and most frames pass through it:
+ *
+ * <ul>
+ *   <li>The queue is intrusive: each entry ({@link Ticket}) carries its own link, so an idle buffer
+ *       is this one object, and a send of one frame is one object, the {@code Mono} itself (a
+ *       second subscription to it queues a copy).
+ *   <li>A frame offered while nothing waits and the live connection has demand skips the queue and
+ *       is written at once; the order is the same, as nothing waits ahead of it.
+ *   <li>A streamed send keeps its prefetched frames in its own ring and is one entry in the queue
+ *       while it holds any: the drain loop takes as many as the connection's demand allows in one
+ *       visit, then puts the stream back at the end of the queue if frames remain. Frames of one
+ *       stream keep their order; frames of concurrent senders interleave by such batches.
+ * </ul>
  */
 public final class OutboundBuffer {
 
   private static final VarHandle WIP;
+  private static final VarHandle WAITING;
   private static final VarHandle CURRENT;
   private static final VarHandle TERMINAL;
+  private static final VarHandle FIRST;
+  private static final VarHandle LAST;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       WIP = lookup.findVarHandle(OutboundBuffer.class, "wip", int.class);
+      WAITING = lookup.findVarHandle(OutboundBuffer.class, "waiting", int.class);
       CURRENT = lookup.findVarHandle(OutboundBuffer.class, "current", Outbound.class);
       TERMINAL = lookup.findVarHandle(OutboundBuffer.class, "terminal", Throwable.class);
+      FIRST = lookup.findVarHandle(OutboundBuffer.class, "first", Ticket.class);
+      LAST = lookup.findVarHandle(OutboundBuffer.class, "last", Ticket.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
   private final int capacity;
-  private final Queue<Ticket> queue = Queues.<Ticket>unboundedMultiproducer().get();
-  private final AtomicInteger waiting = new AtomicInteger();
 
   @SuppressWarnings("unused") // accessed through WIP
   private volatile int wip;
+
+  /** Frames holding a place in the buffer: queued and not yet written or withdrawn. */
+  @SuppressWarnings("unused") // accessed through WAITING
+  private volatile int waiting;
 
   @SuppressWarnings("unused") // accessed through CURRENT
   private volatile Outbound current;
 
   private volatile Throwable terminal;
+
+  /** The oldest ticket; written by the drain loop, and by a sender only when the queue is empty. */
+  @SuppressWarnings("unused") // accessed through FIRST
+  private volatile Ticket first;
+
+  /** The newest ticket; senders exchange it. Null exactly when the queue is empty. */
+  private volatile Ticket last;
 
   public OutboundBuffer(int capacity) {
     this.capacity = capacity;
@@ -69,7 +92,7 @@ public final class OutboundBuffer {
 
   /**
    * A send of every frame {@code frames} emits: lazy; subscribes to {@code frames} when subscribed,
-   * with a bounded prefetch, and queues each frame as it arrives.
+   * with a bounded prefetch, and queues the frames as they arrive.
    */
   public Mono<Void> sendAll(Publisher<? extends Frame> frames) {
     return new StreamSendMono(frames);
@@ -93,41 +116,66 @@ public final class OutboundBuffer {
   }
 
   /** Claims a place for one frame: null if it got one, otherwise why not. */
-  private Throwable reserve() {
+  Throwable reserve() {
     Throwable t = terminal;
     if (t != null) {
       return t;
     }
-    if (waiting.incrementAndGet() > capacity) {
-      waiting.decrementAndGet();
+    if ((int) WAITING.getAndAdd(this, 1) >= capacity) {
+      WAITING.getAndAdd(this, -1);
       return new OutboundBufferFullException(capacity);
     }
     return null;
   }
 
-  private void offer(Send send) {
-    Throwable refused = reserve();
-    if (refused != null) {
-      send.actual.onError(refused);
-      return;
-    }
-    queue.offer(send);
-    drain();
+  void free(int places) {
+    WAITING.getAndAdd(this, -places);
   }
 
   void drain() {
-    if ((int) WIP.getAndAdd(this, 1) != 0) {
-      return;
+    if ((int) WIP.getAndAdd(this, 1) == 0) {
+      drainLoop();
     }
+  }
+
+  /**
+   * The live connection, if a frame offered now can be written at once: no one is in the drain
+   * loop, nothing waits, and the connection has demand. The caller is then inside the drain loop's
+   * guard and must {@link #leave()} after writing. Null otherwise: queue the frame.
+   */
+  Outbound enterIfIdle() {
+    if (!WIP.compareAndSet(this, 0, 1)) {
+      return null;
+    }
+    Outbound out = current;
+    if (out != null && terminal == null && last == null && out.ready()) {
+      return out;
+    }
+    leave();
+    return null;
+  }
+
+  /** Leaves the guard {@link #enterIfIdle()} took, draining what arrived meanwhile. */
+  void leave() {
+    if ((int) WIP.getAndAdd(this, -1) != 1) {
+      drainLoop();
+    }
+  }
+
+  private void drainLoop() {
     int missed = 1;
     for (; ; ) {
       Throwable t = terminal;
       if (t != null) {
-        failAll(t);
+        Ticket ticket;
+        while ((ticket = poll()) != null) {
+          ticket.fail(t);
+        }
       } else {
         Outbound out = current;
-        if (out != null) {
-          out.emitReady();
+        Ticket ticket;
+        while (out != null && out.ready() && (ticket = poll()) != null) {
+          ticket.emitTo(out);
         }
       }
       missed = (int) WIP.getAndAdd(this, -missed) - missed;
@@ -137,28 +185,61 @@ public final class OutboundBuffer {
     }
   }
 
-  private void failAll(Throwable t) {
-    Ticket ticket;
-    while ((ticket = queue.poll()) != null) {
-      ticket.fail(t);
+  /**
+   * Appends {@code ticket} to the queue; any thread. A ticket is in the queue at most once at a
+   * time, and whoever pushes it calls {@link #drain()} after, unless it is the drain loop itself.
+   */
+  void push(Ticket ticket) {
+    Ticket previous = (Ticket) LAST.getAndSet(this, ticket);
+    if (previous == null) {
+      FIRST.setRelease(this, ticket);
+    } else {
+      previous.linkNext(ticket);
     }
   }
 
   /**
-   * One frame's place in the queue. The drain loop calls {@link #take()} once per ticket and then
-   * {@link #sent()} if it wrote the frame, or {@link #fail(Throwable)} instead of both when
-   * supervision ended. Each call frees the frame's place in the buffer unless a withdrawal already
-   * did.
+   * Removes the oldest ticket; drain loop only. Null when the queue is empty, or when a sender's
+   * push into the empty queue is half done: that sender drains after it.
    */
-  private interface Ticket {
-    /** The frame to write now, or null when its sender withdrew it. */
-    Frame take();
+  private Ticket poll() {
+    Ticket head = (Ticket) FIRST.getAcquire(this);
+    if (head == null) {
+      return null;
+    }
+    Ticket next = head.next();
+    if (next == null) {
+      FIRST.setRelease(this, null);
+      if (LAST.compareAndSet(this, head, null)) {
+        return head;
+      }
+      // a sender exchanged LAST after head and is about to link itself behind it
+      while ((next = head.next()) == null) {
+        Thread.onSpinWait();
+      }
+    }
+    FIRST.setRelease(this, next);
+    // unlinked, so that a finished send its application still holds keeps no later one reachable
+    head.linkNext(null);
+    return head;
+  }
 
-    /** The frame {@link #take()} returned was handed to a live connection. */
-    void sent();
+  /**
+   * An entry of the queue: one frame's send, or a stream with frames waiting. The drain loop calls
+   * {@link #emitTo} when the connection has demand, or {@link #fail} when supervision ended; each
+   * frame's place in the buffer is freed exactly once, by whichever of those, the sender's
+   * cancellation or the stream's end comes first.
+   */
+  interface Ticket {
+    /** Writes what can go now to {@code out}, which is {@link Outbound#ready() ready}. */
+    void emitTo(Outbound out);
 
-    /** Supervision ended before this ticket's frame left. */
+    /** Supervision ended before this ticket's frames left. */
     void fail(Throwable cause);
+
+    Ticket next();
+
+    void linkNext(Ticket next);
   }
 
   /**
@@ -184,7 +265,7 @@ public final class OutboundBuffer {
 
     private final OutboundBuffer buffer;
     private Subscriber<? super Frame> actual;
-    private long emitted;
+    private long emitted; // drain loop only
     private volatile boolean detached;
 
     @SuppressWarnings("unused") // accessed through REQUESTED
@@ -254,39 +335,65 @@ public final class OutboundBuffer {
       return (long) WRITTEN.getAcquire(this);
     }
 
-    /** Runs inside the buffer's drain loop only. */
-    void emitReady() {
-      long r = requested;
-      long e = emitted;
-      Queue<Ticket> queue = buffer.queue;
-      while (e != r && !detached) {
-        if (heartbeat != null) {
-          Frame ping = (Frame) HEARTBEAT.getAndSet(this, null);
-          if (ping != null) {
-            actual.onNext(ping);
-            e++;
-            continue;
-          }
-        }
-        Ticket ticket = queue.poll();
-        if (ticket == null) {
-          break;
-        }
-        Frame frame = ticket.take();
-        if (frame == null) {
-          continue; // withdrawn by its sender
-        }
-        actual.onNext(frame);
-        WRITTEN.setRelease(this, (long) WRITTEN.getOpaque(this) + 1);
-        e++;
-        ticket.sent();
+    /**
+     * Whether an application frame can be written now. Writes a pending heartbeat first, so that it
+     * overtakes every waiting frame. Inside the drain loop's guard only.
+     */
+    boolean ready() {
+      if (detached || emitted == requested) {
+        return false;
       }
-      emitted = e;
+      if (heartbeat != null) {
+        Frame ping = (Frame) HEARTBEAT.getAndSet(this, null);
+        if (ping != null) {
+          actual.onNext(ping);
+          emitted++;
+          return !detached && emitted != requested;
+        }
+      }
+      return true;
+    }
+
+    /** Writes an application frame, after {@link #ready()}. Inside the drain loop's guard only. */
+    void write(Frame frame) {
+      emitted++;
+      actual.onNext(frame);
+      WRITTEN.setRelease(this, (long) WRITTEN.getOpaque(this) + 1);
     }
   }
 
-  private final class SendMono extends Mono<Void> {
+  /**
+   * A send of one frame, and for its first subscription also that frame's ticket: one object per
+   * send. A second subscription sends a fresh copy. Exactly one of the sender's cancellation, the
+   * drain loop's write and termination settles a queued send; a cancelled send's place is free at
+   * once.
+   */
+  private final class SendMono extends Mono<Void> implements Ticket, Subscription {
+    private static final int NEW = 0;
+    private static final int SUBSCRIBED = 1;
+    private static final int QUEUED = 2;
+    private static final int SETTLED = 3;
+    private static final VarHandle STATE;
+    private static final VarHandle NEXT;
+
+    static {
+      try {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        STATE = lookup.findVarHandle(SendMono.class, "state", int.class);
+        NEXT = lookup.findVarHandle(SendMono.class, "next", Ticket.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
     private final Frame frame;
+    private CoreSubscriber<? super Void> actual;
+
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile int state;
+
+    @SuppressWarnings("unused") // accessed through NEXT
+    private volatile Ticket next;
 
     SendMono(Frame frame) {
       this.frame = frame;
@@ -294,46 +401,64 @@ public final class OutboundBuffer {
 
     @Override
     public void subscribe(CoreSubscriber<? super Void> actual) {
-      Send send = new Send(frame, actual);
-      actual.onSubscribe(send);
-      offer(send);
-    }
-  }
-
-  /**
-   * One queued frame and whom to tell when it left. Cancelling withdraws a waiting frame and frees
-   * its place in the buffer at once; exactly one of the sender's cancel and the drain loop's take
-   * wins.
-   */
-  private final class Send extends AtomicBoolean implements Subscription, Ticket {
-    final Frame frame;
-    final CoreSubscriber<? super Void> actual;
-
-    Send(Frame frame, CoreSubscriber<? super Void> actual) {
-      this.frame = frame;
-      this.actual = actual;
-    }
-
-    @Override
-    public Frame take() {
-      if (!compareAndSet(false, true)) {
-        return null; // withdrawn: cancel() already freed the place
+      if (!STATE.compareAndSet(this, NEW, SUBSCRIBED)) {
+        new SendMono(frame).subscribe(actual);
+        return;
       }
-      waiting.decrementAndGet();
-      return frame;
+      this.actual = actual;
+      actual.onSubscribe(this);
+      Outbound out = enterIfIdle();
+      if (out != null) {
+        boolean write = STATE.compareAndSet(this, SUBSCRIBED, SETTLED); // false: cancelled
+        if (write) {
+          out.write(frame);
+        }
+        leave();
+        if (write) {
+          actual.onComplete();
+        }
+        return;
+      }
+      Throwable refused = reserve();
+      if (refused != null) {
+        if (STATE.compareAndSet(this, SUBSCRIBED, SETTLED)) {
+          actual.onError(refused);
+        }
+        return;
+      }
+      if (!STATE.compareAndSet(this, SUBSCRIBED, QUEUED)) {
+        free(1); // cancelled while it reserved its place
+        return;
+      }
+      push(this);
+      drain();
     }
 
     @Override
-    public void sent() {
-      actual.onComplete();
+    public void emitTo(Outbound out) {
+      if (STATE.compareAndSet(this, QUEUED, SETTLED)) {
+        free(1);
+        out.write(frame);
+        actual.onComplete();
+      }
     }
 
     @Override
     public void fail(Throwable cause) {
-      if (compareAndSet(false, true)) {
-        waiting.decrementAndGet();
+      if (STATE.compareAndSet(this, QUEUED, SETTLED)) {
+        free(1);
         actual.onError(cause);
       }
+    }
+
+    @Override
+    public Ticket next() {
+      return (Ticket) NEXT.getAcquire(this);
+    }
+
+    @Override
+    public void linkNext(Ticket next) {
+      NEXT.setRelease(this, next);
     }
 
     @Override
@@ -343,8 +468,17 @@ public final class OutboundBuffer {
 
     @Override
     public void cancel() {
-      if (compareAndSet(false, true)) {
-        waiting.decrementAndGet();
+      for (; ; ) {
+        int s = state;
+        if (s != SUBSCRIBED && s != QUEUED) {
+          return;
+        }
+        if (STATE.compareAndSet(this, s, SETTLED)) {
+          if (s == QUEUED) {
+            free(1);
+          }
+          return;
+        }
       }
     }
   }
@@ -358,152 +492,7 @@ public final class OutboundBuffer {
 
     @Override
     public void subscribe(CoreSubscriber<? super Void> actual) {
-      frames.subscribe(new StreamSend(actual));
-    }
-  }
-
-  /**
-   * A stream of frames being sent: requests {@value #PREFETCH} frames, queues a ticket per frame as
-   * it arrives (so frames of several senders interleave in arrival order), and requests more as the
-   * connection takes them. Completes when the stream completed and its last frame left; on
-   * overflow, termination, a close frame, an error of the stream or cancellation it stops, and its
-   * frames still waiting are withdrawn.
-   */
-  private final class StreamSend implements CoreSubscriber<Frame>, Subscription, Ticket {
-    private static final int PREFETCH = 32;
-    private static final int REPLENISH = 24;
-
-    private final CoreSubscriber<? super Void> actual;
-    private final Queue<Frame> frames = Queues.<Frame>get(PREFETCH).get();
-    private final AtomicLong remaining = new AtomicLong();
-    private final AtomicLong queued = new AtomicLong();
-    private final AtomicBoolean finished = new AtomicBoolean();
-    private Subscription upstream;
-    private volatile boolean done;
-    private int taken; // drain loop only
-
-    StreamSend(CoreSubscriber<? super Void> actual) {
-      this.actual = actual;
-    }
-
-    @Override
-    public Context currentContext() {
-      return actual.currentContext();
-    }
-
-    @Override
-    public void onSubscribe(Subscription s) {
-      if (Operators.validate(upstream, s)) {
-        upstream = s;
-        actual.onSubscribe(this);
-        s.request(PREFETCH);
-      }
-    }
-
-    @Override
-    public void onNext(Frame frame) {
-      if (finished.get()) {
-        return;
-      }
-      if (frame instanceof Frame.Close) {
-        stop(
-            new IllegalArgumentException(
-                "close frames are not sent with send(); call close() to end the connection"));
-        return;
-      }
-      Throwable refused = reserve();
-      if (refused != null) {
-        stop(refused);
-        return;
-      }
-      remaining.incrementAndGet();
-      queued.incrementAndGet();
-      frames.offer(frame);
-      queue.offer(this);
-      drain();
-    }
-
-    @Override
-    public void onError(Throwable error) {
-      stop(error);
-    }
-
-    @Override
-    public void onComplete() {
-      done = true;
-      if (remaining.get() == 0 && finished.compareAndSet(false, true)) {
-        actual.onComplete();
-      }
-    }
-
-    @Override
-    public Frame take() {
-      Frame frame = frames.poll();
-      if (!claimPlace()) {
-        return null; // the stream stopped and already freed this frame's place
-      }
-      waiting.decrementAndGet();
-      return finished.get() ? null : frame;
-    }
-
-    /** Takes one of this stream's places in the buffer, unless {@link #stop} freed them all. */
-    private boolean claimPlace() {
-      for (; ; ) {
-        long n = queued.get();
-        if (n == 0) {
-          return false;
-        }
-        if (queued.compareAndSet(n, n - 1)) {
-          return true;
-        }
-      }
-    }
-
-    @Override
-    public void sent() {
-      long left = remaining.decrementAndGet();
-      if (++taken == REPLENISH) {
-        taken = 0;
-        upstream.request(REPLENISH);
-      }
-      if (left == 0 && done && finished.compareAndSet(false, true)) {
-        actual.onComplete();
-      }
-    }
-
-    @Override
-    public void fail(Throwable cause) {
-      frames.poll();
-      if (claimPlace()) {
-        waiting.decrementAndGet();
-      }
-      stop(cause);
-    }
-
-    private void stop(Throwable cause) {
-      if (finished.compareAndSet(false, true)) {
-        freePlaces();
-        upstream.cancel();
-        actual.onError(cause);
-      }
-    }
-
-    /** Withdraws every frame still waiting: their places are free for other senders at once. */
-    private void freePlaces() {
-      waiting.addAndGet((int) -queued.getAndSet(0));
-    }
-
-    @Override
-    public void request(long n) {
-      // a Mono<Void> emits no value: demand has nothing to govern
-    }
-
-    @Override
-    public void cancel() {
-      if (finished.compareAndSet(false, true)) {
-        freePlaces();
-        upstream.cancel();
-      }
+      frames.subscribe(new StreamSend(OutboundBuffer.this, actual));
     }
   }
 }
