@@ -318,7 +318,8 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
 
   @Override
   public void onComplete() {
-    // A live connection completes only after the application asked to close.
+    // A live connection completes only after the application (or a retry policy that ended) asked
+    // to close.
     settleProduced();
     if (PHASE.getAndSet(this, DONE) != DONE) {
       endNormally();
