@@ -661,6 +661,14 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
     closing = true;
     // the companion of the current outage, pending or idle since its last reconnect
     outage.cancel();
+    // Let go of the last connection, ended by now or abandoned: an application that keeps a closed
+    // SupervisedConnection must not keep its socket state. The drain loop drops the upstream (and
+    // cancels one that subscribes late); a connect() racing this one sees closing.
+    attempt = null;
+    cancelled = true;
+    if (WIP.getAndIncrement(this) == 0) {
+      drainLoop();
+    }
     Throwable error = terminalError;
     buffer.terminate(
         error != null
