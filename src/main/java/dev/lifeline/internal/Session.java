@@ -99,6 +99,10 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
   private volatile boolean closing;
   private volatile boolean closedBeforeStart;
   private volatile Throwable terminalError;
+
+  /** The error of a retry policy that ended while an attempt it fired was under way. */
+  private volatile Throwable policyError;
+
   private volatile Attempt attempt;
   private volatile LiveConnection live;
 
@@ -314,7 +318,8 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
 
   @Override
   public void onComplete() {
-    // A live connection completes only after the application asked to close.
+    // A live connection completes only after the application (or a retry policy that ended) asked
+    // to close.
     settleProduced();
     if (PHASE.getAndSet(this, DONE) != DONE) {
       endNormally();
@@ -469,17 +474,36 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
 
     @Override
     public void giveUp(Throwable error) {
-      if (PHASE.getAndSet(Session.this, DONE) != DONE) {
-        endWith(Exceptions.isRetryExhausted(error) ? exhausted(error) : error);
-      }
+      policyEnded(error);
     }
 
     @Override
     public void stop() {
-      if (PHASE.getAndSet(Session.this, DONE) != DONE) {
-        endNormally();
-      }
+      policyEnded(null);
     }
+  }
+
+  /** The retry policy's companion ended: with {@code error}, or completed when null. */
+  private void policyEnded(Throwable error) {
+    if (PHASE.compareAndSet(this, WAITING, DONE)) {
+      if (error == null) {
+        endNormally();
+      } else {
+        endWith(policyError(error));
+      }
+      return;
+    }
+    // It ended right after firing a reconnect (Retry.from(s -> s.take(n)) does): as retryWhen
+    // would, supervision ends and that attempt is stopped. An open connection is closed as close()
+    // closes it, so the application's terminal signal still comes after its last frame, from the
+    // connection's thread; endNormally() then ends with the policy's error if it had one.
+    policyError = error;
+    closing = true;
+    stop().subscribe(null, e -> {});
+  }
+
+  private Throwable policyError(Throwable error) {
+    return Exceptions.isRetryExhausted(error) ? exhausted(error) : error;
   }
 
   /**
@@ -607,6 +631,11 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
   // ---- the end ----------------------------------------------------------------------------
 
   private void endNormally() {
+    Throwable policy = policyError;
+    if (policy != null) {
+      endWith(policyError(policy));
+      return;
+    }
     actual.onComplete();
     finish(SignalType.ON_COMPLETE);
   }
@@ -632,6 +661,14 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
     closing = true;
     // the companion of the current outage, pending or idle since its last reconnect
     outage.cancel();
+    // Let go of the last connection, ended by now or abandoned: an application that keeps a closed
+    // SupervisedConnection must not keep its socket state. The drain loop drops the upstream (and
+    // cancels one that subscribes late); a connect() racing this one sees closing.
+    attempt = null;
+    cancelled = true;
+    if (WIP.getAndIncrement(this) == 0) {
+      drainLoop();
+    }
     Throwable error = terminalError;
     buffer.terminate(
         error != null
