@@ -10,7 +10,9 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
@@ -270,6 +272,45 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
       return new IOException(
           "WebSocket handshake with " + uri + " failed: " + error.getMessage(), error);
     }
+    if (error instanceof io.netty.channel.ConnectTimeoutException) {
+      return withCause(
+          new io.netty.channel.ConnectTimeoutException(
+              "could not connect to "
+                  + uri
+                  + ": "
+                  + address()
+                  + " did not answer within the connect timeout of "
+                  + transport.connectTimeout().toMillis()
+                  + " ms (host down, or a firewall dropping packets?); raise it with"
+                  + " WebSocketTransport.connectTimeout(..) if the network is just slow"),
+          error);
+    }
+    if (error instanceof ConnectException) {
+      String message = String.valueOf(error.getMessage());
+      return withCause(
+          new ConnectException(
+              message.contains("Connection refused")
+                  ? "could not connect to "
+                      + uri
+                      + ": connection refused by "
+                      + address()
+                      + " (nothing listens there: is the server running, and are the host and"
+                      + " port right?)"
+                  : "could not connect to " + uri + ": " + message),
+          error);
+    }
+    if (error instanceof UnknownHostException) {
+      return withCause(
+          new UnknownHostException(
+              "could not connect to "
+                  + uri
+                  + ": the host name "
+                  + uri.getHost()
+                  + " does not resolve ("
+                  + error.getMessage()
+                  + "); check its spelling and this machine's DNS"),
+          error);
+    }
     Throwable untrusted = untrustedCertificate(error);
     if (untrusted != null) {
       return new TlsHandshakeException(
@@ -282,6 +323,19 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
           error);
     }
     return error;
+  }
+
+  private String address() {
+    int port = uri.getPort();
+    if (port == -1) {
+      port = "wss".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    }
+    return uri.getHost() + ":" + port;
+  }
+
+  private static <T extends Throwable> T withCause(T translated, Throwable cause) {
+    translated.initCause(cause);
+    return translated;
   }
 
   /** The certificate failure in {@code error}'s causes if it is a failed TLS handshake, or null. */

@@ -396,6 +396,10 @@ public final class WebSocketTransport implements Transport {
     return handshakeTimeout;
   }
 
+  Duration connectTimeout() {
+    return connectTimeout;
+  }
+
   private boolean isSecure() {
     return "wss".equalsIgnoreCase(uri.getScheme());
   }

@@ -221,6 +221,26 @@ class WebSocketTransportTest {
   }
 
   @Test
+  void hostThatDoesNotResolveFailsWithAMessageNamingTheHost() {
+    // .invalid never resolves (RFC 2606)
+    SupervisedConnection ws =
+        supervise(
+            Supervisor.create(WebSocketTransport.create("ws://no-such-host.invalid/ws"))
+                .retry(Retry.max(0)));
+
+    StepVerifier.create(ws.inbound())
+        .expectErrorSatisfies(
+            e ->
+                assertThat(e.getCause())
+                    .isInstanceOf(java.net.UnknownHostException.class)
+                    .hasMessageStartingWith(
+                        "could not connect to ws://no-such-host.invalid/ws: the host name"
+                            + " no-such-host.invalid does not resolve (")
+                    .hasMessageEndingWith("); check its spelling and this machine's DNS"))
+        .verify(WAIT);
+  }
+
+  @Test
   void refusedPortIsRetriedThenExhausted() throws IOException {
     int port;
     try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -239,7 +259,13 @@ class WebSocketTransportTest {
               assertThat(((ReconnectsExhaustedException) e).attempts()).isEqualTo(3);
               assertThat(e.getCause())
                   .isInstanceOf(ConnectException.class)
-                  .hasMessageContaining("127.0.0.1:" + port);
+                  .hasMessage(
+                      "could not connect to ws://127.0.0.1:"
+                          + port
+                          + "/ws: connection refused by 127.0.0.1:"
+                          + port
+                          + " (nothing listens there: is the server running, and are the host"
+                          + " and port right?)");
               assertThat(e).hasMessageStartingWith("gave up after 3 reconnect attempts");
             })
         .verify(WAIT);
