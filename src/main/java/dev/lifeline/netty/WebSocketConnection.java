@@ -47,6 +47,8 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
   /** How long {@link #close(Frame.Close)} waits for the peer to answer its close frame. */
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(CLOSE_TIMEOUT_SECONDS);
 
+  private static final Frame.Close NORMAL_CLOSURE = Frame.close(1000, "");
+
   private static final String HANDLER_NAME = "lifeline.violations";
   private static final int NO_STATUS = 1005;
   private static final int ABNORMAL_CLOSURE = 1006;
@@ -370,6 +372,11 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
     public void cancel() {
       cancelled = true;
       last = null;
+      if (!closedHere) {
+        // Reactor Netty answers a cancelled receiver with a close frame without status (the peer
+        // sees 1005, not C1's 1000): write ours first, so that its frame goes out second, ignored
+        close(NORMAL_CLOSURE).subscribe();
+      }
       upstream.cancel();
     }
 
