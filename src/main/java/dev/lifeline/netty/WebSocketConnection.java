@@ -17,6 +17,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
@@ -55,12 +56,20 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
   private static final int INVALID_PAYLOAD = 1007;
   private static final int MESSAGE_TOO_BIG = 1009;
 
+  private static final AtomicIntegerFieldUpdater<WebSocketConnection> CLOSE_WRITTEN =
+      AtomicIntegerFieldUpdater.newUpdater(WebSocketConnection.class, "closeWritten");
+
   private final URI uri;
   private final WebsocketInbound in;
   private final WebsocketOutbound out;
   private final Connection connection;
   private final int maxFramePayloadLength;
   private volatile boolean closedHere;
+
+  /** 1 once this side wrote its close frame: a second close() only waits for the same end. */
+  @SuppressWarnings("unused") // accessed through CLOSE_WRITTEN
+  private volatile int closeWritten;
+
   private volatile Throwable failure;
   private volatile Throwable violation;
 
@@ -108,6 +117,9 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
               Channel channel = connection.channel();
               if (!channel.isActive()) {
                 return Mono.<Void>empty();
+              }
+              if (!CLOSE_WRITTEN.compareAndSet(this, 0, 1)) {
+                return connection.onDispose();
               }
               return Mono.<Void>create(
                       sink ->
