@@ -131,6 +131,11 @@ public final class SupervisedConnection implements Disposable {
    * pending reconnect, fails frames still waiting with {@link SupervisorClosedException}, and
    * completes {@link #inbound()}. Completes when all of that is done. Idempotent.
    *
+   * <p>Closing is the WebSocket closing handshake: frames the peer sent before its close frame
+   * still reach {@link #inbound()}. With {@code WebSocketTransport} the peer's close frame is read
+   * only while the application requests frames; if it requests none, the connection is ended
+   * without the peer's answer after 5 seconds.
+   *
    * @since 0.1.0
    */
   public Mono<Void> close() {
