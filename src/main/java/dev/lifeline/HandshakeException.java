@@ -32,6 +32,24 @@ public final class HandshakeException extends LifelineException {
   }
 
   /**
+   * A handshake the server answered with 101 Switching Protocols in a way the client cannot accept
+   * (a subprotocol it did not ask for or none of those it asked for, a missing or wrong {@code
+   * Sec-WebSocket-Accept}). Not retried by default: the same server answers the same way again.
+   *
+   * @param uri the address the upgrade was sent to
+   * @param problem what is wrong with the server's answer
+   * @since 0.1.0
+   */
+  public HandshakeException(String uri, String problem) {
+    super(
+        "WebSocket handshake with "
+            + uri
+            + " failed: the server answered 101 Switching Protocols, but "
+            + problem);
+    this.status = 101;
+  }
+
+  /**
    * The HTTP status the server answered with.
    *
    * @since 0.1.0

@@ -25,8 +25,9 @@ public final class HandshakeTimeoutException extends LifelineException {
             + uri
             + " did not complete within "
             + timeout.toMillis()
-            + " ms: the server accepted the connection but never answered the upgrade; will"
-            + " retry (raise the handshake timeout if the server is just slow)");
+            + " ms: no answer to the upgrade request (the server, or something between, is not"
+            + " answering); will retry (raise WebSocketTransport.handshakeTimeout(..) if the"
+            + " server is just slow)");
     this.timeout = timeout;
   }
 

@@ -28,7 +28,12 @@ public final class PeerDeadException extends LifelineException {
             + sequence
             + " ("
             + answered
-            + " answered before); closing the connection and reconnecting");
+            + " answered before)"
+            + (answered == 0
+                ? ": the network or the peer is dead, or the peer does not answer this heartbeat"
+                    + " (if it is alive, check the dialect: Heartbeat.ping() or the text it"
+                    + " answers)"
+                : ": the network or the peer is dead"));
     this.sequence = sequence;
     this.answered = answered;
     this.timeout = timeout;

@@ -218,4 +218,57 @@ class C1SubscriptionLifecycleTest {
     assertThat(connection.isDisposed()).isTrue();
     StepVerifier.create(connection.close()).verifyComplete();
   }
+
+  @Test
+  void peerErrorStatusCrossingTheApplicationsCloseIsReportedAndNotRetried() {
+    reactor.core.publisher.Sinks.Many<Frame> fromPeer =
+        reactor.core.publisher.Sinks.many().unicast().onBackpressureBuffer();
+    Transport.Connection refusing =
+        new Transport.Connection() {
+          @Override
+          public reactor.core.publisher.Flux<Frame> inbound() {
+            return fromPeer.asFlux();
+          }
+
+          @Override
+          public reactor.core.publisher.Mono<Void> close(Frame.Close frame) {
+            // the peer's own close, sent before it read ours
+            return reactor.core.publisher.Mono.fromRunnable(
+                () -> {
+                  fromPeer.tryEmitNext(Frame.close(1008, "not allowed"));
+                  fromPeer.tryEmitComplete();
+                });
+          }
+
+          @Override
+          public void dispose() {
+            fromPeer.tryEmitComplete();
+          }
+        };
+    java.util.concurrent.atomic.AtomicInteger attempts =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Transport transport =
+        outbound ->
+            reactor.core.publisher.Mono.fromSupplier(
+                () -> {
+                  attempts.incrementAndGet();
+                  return refusing;
+                });
+    var connection = Supervisor.create(transport).scheduler(clock.scheduler).connection();
+    var events = new dev.lifeline.support.EventRecorder(connection.events());
+
+    StepVerifier.create(connection.inbound())
+        .expectSubscription()
+        .then(() -> connection.close().subscribe())
+        .verifyComplete();
+
+    events.next(ConnectionEvent.Connecting.class);
+    events.next(ConnectionEvent.Connected.class);
+    ConnectionEvent.Disconnected refused = events.next(ConnectionEvent.Disconnected.class);
+    assertThat(refused.cause())
+        .isInstanceOf(ConnectionClosedException.class)
+        .hasMessageContaining("1008");
+    events.next(ConnectionEvent.Closed.class);
+    assertThat(attempts).hasValue(1);
+  }
 }

@@ -50,8 +50,9 @@ class C3PeerDeadAfterTimeoutTest {
     assertThat(disconnected.cause())
         .isInstanceOf(PeerDeadException.class)
         .hasMessage(
-            "no frame from peer within 5000 ms after heartbeat #1 (0 answered before);"
-                + " closing the connection and reconnecting");
+            "no frame from peer within 5000 ms after heartbeat #1 (0 answered before): the"
+                + " network or the peer is dead, or the peer does not answer this heartbeat (if"
+                + " it is alive, check the dialect: Heartbeat.ping() or the text it answers)");
     assertThat(supervised.events().next(ReconnectScheduled.class, 65_000).delay())
         .isEqualTo(Duration.ofSeconds(5));
   }
@@ -135,8 +136,8 @@ class C3PeerDeadAfterTimeoutTest {
     supervised.events().next(PeerDead.class, 2_300);
     assertThat(supervised.events().next(Disconnected.class, 2_300).cause())
         .hasMessage(
-            "no frame from peer within 200 ms after heartbeat #7 (6 answered before);"
-                + " closing the connection and reconnecting");
+            "no frame from peer within 200 ms after heartbeat #7 (6 answered before): the"
+                + " network or the peer is dead");
   }
 
   @Test

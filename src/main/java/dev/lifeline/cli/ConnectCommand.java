@@ -1,5 +1,7 @@
 package dev.lifeline.cli;
 
+import dev.lifeline.ConnectionClosedException;
+import dev.lifeline.ConnectionEvent;
 import dev.lifeline.Frame;
 import dev.lifeline.Heartbeat;
 import dev.lifeline.ReconnectsExhaustedException;
@@ -117,6 +119,12 @@ final class ConnectCommand implements Callable<Integer> {
           "Event lines on stderr: key=value text or one JSON object (default: ${DEFAULT-VALUE}).")
   EventFormat events;
 
+  /** Set once stdin ended and the connection is being closed. */
+  private volatile boolean stdinEnded;
+
+  /** See {@link #noteRefusalWhileClosing}. */
+  private volatile Throwable refusedWhileClosing;
+
   ConnectCommand(Console console) {
     this.console = console;
   }
@@ -127,6 +135,7 @@ final class ConnectCommand implements Callable<Integer> {
     CountDownLatch eventsDone = new CountDownLatch(1);
     connection
         .events()
+        .doOnNext(this::noteRefusalWhileClosing)
         .doFinally(signal -> eventsDone.countDown())
         .subscribe(events.printer(console.err(), Clock.systemUTC()));
 
@@ -141,7 +150,7 @@ final class ConnectCommand implements Callable<Integer> {
                   }
                 },
                 failure -> outcome.complete(failed(failure)),
-                () -> outcome.complete(new Outcome(0, null)));
+                () -> outcome.complete(completed()));
     Thread stdin = new Thread(() -> sendLines(connection, outcome), "lifeline-stdin");
     stdin.setDaemon(true);
     stdin.start();
@@ -222,6 +231,7 @@ final class ConnectCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
       return;
     }
+    stdinEnded = true;
     connection.close().subscribe(null, failure -> {});
   }
 
@@ -234,6 +244,31 @@ final class ConnectCommand implements Callable<Integer> {
     }
     console.out().flush();
     console.err().flush();
+  }
+
+  /**
+   * The peer's error status if it closed the connection with one while stdin's end closed it (its
+   * close crossed ours, e.g. 1008 for the last line): reported and exit 2, not a silent 0.
+   */
+  private void noteRefusalWhileClosing(ConnectionEvent event) {
+    if (stdinEnded
+        && event instanceof ConnectionEvent.Disconnected disconnected
+        && disconnected.cause() instanceof ConnectionClosedException) {
+      refusedWhileClosing = disconnected.cause();
+    }
+  }
+
+  private Outcome completed() {
+    Throwable refused = refusedWhileClosing;
+    if (refused == null) {
+      return new Outcome(0, null);
+    }
+    return new Outcome(
+        Main.FAILED,
+        spec.qualifiedName()
+            + ": every line was sent, but the server ended the connection with an error as it"
+            + " closed: "
+            + EventFormat.describe(refused));
   }
 
   private Outcome failed(Throwable failure) {

@@ -43,6 +43,9 @@ import reactor.core.scheduler.Scheduler;
 public final class LiveConnection extends Flux<Frame>
     implements CoreSubscriber<Frame>, Subscription {
 
+  /** A close frame without a status code (RFC 6455, 7.1.5). */
+  private static final int NO_STATUS = 1005;
+
   /** {@link #lastInbound} while a heartbeat waits for any frame. */
   private static final long AWAITING = Long.MIN_VALUE;
 
@@ -228,7 +231,10 @@ public final class LiveConnection extends Flux<Frame>
     stop();
     establishedByUptime();
     if (closing && death == null) {
-      owner.ended(null);
+      owner.ended(
+          error instanceof ConnectionClosedException refused && isRefusal(refused.code())
+              ? refused
+              : null);
       actual.onComplete();
     } else {
       Throwable cause = death != null ? death : error;
@@ -246,7 +252,7 @@ public final class LiveConnection extends Flux<Frame>
     stop();
     establishedByUptime();
     if (closing && death == null) {
-      owner.ended(null);
+      owner.ended(refusalWhileClosing());
       actual.onComplete();
       return;
     }
@@ -282,6 +288,23 @@ public final class LiveConnection extends Flux<Frame>
       close(Frame.close(1000, ""));
     }
     owner.ended(null);
+  }
+
+  /**
+   * The peer's own close status if it ended the connection with an error while the application was
+   * closing it (its close crossed ours: a frame it refused with 1008, say), for the {@code
+   * Disconnected} event; null for the usual answers (1000, 1001, no status).
+   */
+  private ConnectionClosedException refusalWhileClosing() {
+    Frame.Close close = peerClose;
+    if (close == null || !isRefusal(close.code())) {
+      return null;
+    }
+    return new ConnectionClosedException(close.code(), close.reason());
+  }
+
+  private static boolean isRefusal(int code) {
+    return code != 1000 && code != 1001 && code != NO_STATUS;
   }
 
   /**

@@ -262,6 +262,19 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
   private Throwable translate(Throwable error) {
     if (error instanceof WebSocketClientHandshakeException handshake) {
       HttpResponse response = handshake.response();
+      if (response != null && response.status().code() == 101) {
+        String detail = String.valueOf(handshake.getMessage());
+        return withCause(
+            new HandshakeException(
+                uri.toString(),
+                detail.toLowerCase(java.util.Locale.ROOT).contains("subprotocol")
+                    ? "not with a subprotocol this client asked for ("
+                        + detail
+                        + "); check WebSocketTransport.subprotocols(..) against what the server"
+                        + " supports"
+                    : "its answer is not a valid WebSocket upgrade (" + detail + ")"),
+            error);
+      }
       if (response != null) {
         HandshakeException translated =
             new HandshakeException(

@@ -1,5 +1,6 @@
 package dev.lifeline.netty;
 
+import dev.lifeline.ConnectionClosedException;
 import dev.lifeline.Frame;
 import dev.lifeline.ProtocolViolationException;
 import dev.lifeline.Transport;
@@ -38,8 +39,10 @@ import reactor.util.context.Context;
  * completes the frames. The peer's status is read from {@link
  * WebsocketInbound#receiveCloseStatus()} once the frames completed (a {@code Sinks.One}, which
  * keeps the status for a late subscriber, raced with the channel's termination) and emitted as a
- * {@link Frame.Close} after the last frame, unless this side closed first, or the peer sent no
- * status (1005) or no close frame at all (1006): then the inbound frames just complete.
+ * {@link Frame.Close} after the last frame, unless the peer sent no status (1005) or no close frame
+ * at all (1006): then the inbound frames just complete. When this side closed first, the peer's
+ * answer ends the frames at once: completion for 1000 or 1001, {@link ConnectionClosedException}
+ * for an error status.
  */
 final class WebSocketConnection extends ChannelInboundHandlerAdapter
     implements Transport.Connection {
@@ -270,7 +273,8 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
             + uri
             + " exceeds the maximum payload length of "
             + maxFramePayloadLength
-            + " bytes; closed the connection with status 1009 (message too big). Raise"
+            + " bytes; sent close status 1009 (message too big) and closed the connection (the"
+            + " peer may see a reset instead: the rest of the frame is not read). Raise"
             + " WebSocketTransport.maxFramePayloadLength(..) if the server may send such frames",
         cause);
   }
@@ -407,15 +411,27 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
         actual.onError(error);
         return;
       }
-      if (closedHere) {
-        actual.onComplete();
-        return;
-      }
       // subscribed only now, so that an open connection keeps no subscription for it; empty
       // when the channel terminated without a close status
       in.receiveCloseStatus()
           .defaultIfEmpty(WebSocketCloseStatus.ABNORMAL_CLOSURE)
-          .subscribe(this::closeStatus, e -> actual.onComplete());
+          .subscribe(
+              closedHere ? this::answerToOurClose : this::closeStatus, e -> actual.onComplete());
+    }
+
+    /**
+     * This side closed: the peer's answer ends the frames without waiting for demand. An error
+     * status (its own close crossed ours: a frame it refused with 1008, say) ends them with {@link
+     * ConnectionClosedException}, which the supervisor reports without reconnecting; the usual
+     * answers (1000, 1001, none) complete them.
+     */
+    private void answerToOurClose(WebSocketCloseStatus status) {
+      Frame.Close close = closeFrame(status);
+      if (close == null || close.code() == 1000 || close.code() == 1001) {
+        actual.onComplete();
+        return;
+      }
+      actual.onError(new ConnectionClosedException(close.code(), close.reason()));
     }
 
     private void closeStatus(WebSocketCloseStatus status) {

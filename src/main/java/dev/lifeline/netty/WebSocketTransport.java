@@ -422,6 +422,15 @@ public final class WebSocketTransport implements Transport {
               + scheme
               + "://host[:port]/path");
     }
+    if (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65535)) {
+      throw new IllegalArgumentException(
+          "invalid WebSocket URI \""
+              + uri
+              + "\": port "
+              + uri.getPort()
+              + " is out of range; a port is 1 to 65535, or omitted for "
+              + (scheme.equals("wss") ? "443" : "80"));
+    }
     if (uri.getRawFragment() != null) {
       throw new IllegalArgumentException(
           "invalid WebSocket URI \"" + uri + "\": RFC 6455 forbids a fragment (#...); remove it");

@@ -36,6 +36,13 @@ class ConnectCommandTest {
                     routes
                         .ws("/ws", server.handler(c -> c.send(c.inbound())))
                         .ws(
+                            "/refuse",
+                            (in, out) ->
+                                in.receiveFrames()
+                                    .take(1)
+                                    .flatMap(frame -> out.sendClose(1008, "not allowed"))
+                                    .then())
+                        .ws(
                             "/token",
                             (in, out) ->
                                 out.sendString(Mono.just("token=" + in.headers().get("X-Token")))
@@ -74,6 +81,27 @@ class ConnectCommandTest {
           .first()
           .satisfies(e -> assertThat((BigDecimal) e.get("rtt_ms")).isNotNegative());
       assertThat(run.out.all()).containsExactly("hello lifeline", "second line");
+    }
+  }
+
+  @Test
+  void serverRefusingTheLastLineAsStdinEndsIsReportedAndExitsTwo() throws Exception {
+    try (CliRun run = CliRun.start("connect", "ws://127.0.0.1:" + http.port() + "/refuse")) {
+      assertThat(run.err.await(line -> line.contains("connected"), WAIT)).isPresent();
+      run.type("trigger");
+      run.endInput();
+
+      assertThat(run.exitCode()).isEqualTo(2);
+      assertThat(run.err.all()).anySatisfy(line -> assertThat(line).contains("close_code=1008"));
+      assertThat(run.err.all())
+          .last()
+          .satisfies(
+              line ->
+                  assertThat(line)
+                      .startsWith(
+                          "lifeline connect: every line was sent, but the server ended the"
+                              + " connection with an error as it closed: ")
+                      .contains("1008"));
     }
   }
 

@@ -552,6 +552,34 @@ class WebSocketTransportTest {
     assertThatThrownBy(() -> WebSocketTransport.create("ws://host/path#frag"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("fragment");
+    assertThatThrownBy(() -> WebSocketTransport.create("ws://127.0.0.1:99999/ws"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "invalid WebSocket URI \"ws://127.0.0.1:99999/ws\": port 99999 is out of range; a"
+                + " port is 1 to 65535, or omitted for 80");
+  }
+
+  @Test
+  void serverThatSelectsNoneOfTheAskedSubprotocolsEndsSupervisionWithAMessageSayingSo() {
+    TestServer server = closeLater(TestServer.echo(ServerSupervisor.builder().build()));
+    SupervisedConnection ws =
+        supervise(
+            Supervisor.create(WebSocketTransport.create(server.uri("/ws")).subprotocols("chat")));
+
+    StepVerifier.create(ws.inbound())
+        .expectErrorSatisfies(
+            e ->
+                assertThat(e)
+                    .isInstanceOf(dev.lifeline.HandshakeException.class)
+                    .hasMessageStartingWith(
+                        "WebSocket handshake with "
+                            + server.uri("/ws")
+                            + " failed: the server answered 101 Switching Protocols, but not with"
+                            + " a subprotocol this client asked for (")
+                    .hasMessageEndingWith(
+                        "); check WebSocketTransport.subprotocols(..) against what the server"
+                            + " supports"))
+        .verify(WAIT);
   }
 
   @Test
