@@ -105,6 +105,15 @@ final class ConnectCommand implements Callable<Integer> {
   @Mixin TextDialectOptions texts;
 
   @Option(
+      names = "--max-frame-size",
+      paramLabel = "<bytes>",
+      defaultValue = "65536",
+      description =
+          "Largest inbound frame payload; a bigger frame ends the session with 1009 (default:"
+              + " ${DEFAULT-VALUE}).")
+  int maxFrameSize;
+
+  @Option(
       names = "--header",
       paramLabel = "NAME:VALUE",
       converter = Header.Converter.class,
@@ -116,7 +125,8 @@ final class ConnectCommand implements Callable<Integer> {
       paramLabel = "text|json",
       defaultValue = "text",
       description =
-          "Event lines on stderr: key=value text or one JSON object (default: ${DEFAULT-VALUE}).")
+          "Event lines on stderr: text (time, event, then key=value fields) or one JSON object"
+              + " (default: ${DEFAULT-VALUE}).")
   EventFormat events;
 
   /** Set once stdin ended and the connection is being closed. */
@@ -186,6 +196,11 @@ final class ConnectCommand implements Callable<Integer> {
       transport = WebSocketTransport.create(url);
     } catch (IllegalArgumentException e) {
       throw bad("invalid <ws-url> '" + url + "': " + EventFormat.describe(e));
+    }
+    try {
+      transport = transport.maxFramePayloadLength(maxFrameSize);
+    } catch (IllegalArgumentException e) {
+      throw bad("invalid --max-frame-size " + maxFrameSize + ": " + e.getMessage());
     }
     if (!headers.isEmpty()) {
       List<Header> upgradeHeaders = List.copyOf(headers);

@@ -36,6 +36,14 @@ class BadArgumentsTest {
   }
 
   @Test
+  void maxFrameSizeBelowAControlFramesPayloadExitsTwo() throws Exception {
+    assertBadArguments(
+        CliRun.finished("connect", "ws://127.0.0.1:9/ws", "--max-frame-size", "10"),
+        "lifeline connect: invalid --max-frame-size 10: max frame payload length must be at least"
+            + " 125 bytes (a control frame's payload), was 10 (see 'lifeline connect --help')");
+  }
+
+  @Test
   void zeroHeartbeatIntervalExitsTwo() throws Exception {
     assertBadArguments(
         CliRun.finished("connect", "ws://127.0.0.1:9/ws", "--heartbeat-interval", "0s"),

@@ -36,6 +36,11 @@ class ConnectCommandTest {
                     routes
                         .ws("/ws", server.handler(c -> c.send(c.inbound())))
                         .ws(
+                            "/big",
+                            (in, out) ->
+                                out.sendString(Mono.just("x".repeat(200)))
+                                    .then(in.receive().then()))
+                        .ws(
                             "/refuse",
                             (in, out) ->
                                 in.receiveFrames()
@@ -81,6 +86,20 @@ class ConnectCommandTest {
           .first()
           .satisfies(e -> assertThat((BigDecimal) e.get("rtt_ms")).isNotNegative());
       assertThat(run.out.all()).containsExactly("hello lifeline", "second line");
+    }
+  }
+
+  @Test
+  void frameOverMaxFrameSizeEndsTheSessionWith1009AndExitsTwo() throws Exception {
+    try (CliRun run =
+        CliRun.start(
+            "connect", "ws://127.0.0.1:" + http.port() + "/big", "--max-frame-size", "150")) {
+      assertThat(run.exitCode()).isEqualTo(2);
+      assertThat(run.err.all())
+          .last()
+          .satisfies(
+              line -> assertThat(line).contains("exceeds the maximum payload length of 150 bytes"));
+      assertThat(run.out.all()).isEmpty();
     }
   }
 
