@@ -130,4 +130,30 @@ class C6ExhaustedTest {
     assertThat(events.next(ReconnectScheduled.class, 700).delay()).isEqualTo(ms(700));
     events.next(Connecting.class, 700);
   }
+
+  @Test
+  void supervisionHasEndedAndClosedWasEmittedWhenTheApplicationSeesTheError() {
+    clock.transport.refuse(new java.net.ConnectException("Connection refused"));
+    var connection =
+        Supervisor.create(clock.transport)
+            .scheduler(clock.scheduler)
+            .retry(Retry.max(0))
+            .connection();
+    java.util.List<ConnectionEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    connection.events().subscribe(seen::add);
+    java.util.concurrent.atomic.AtomicReference<String> atError =
+        new java.util.concurrent.atomic.AtomicReference<>();
+
+    connection
+        .inbound()
+        .subscribe(
+            frame -> {},
+            error ->
+                atError.set(
+                    connection.isDisposed()
+                        + " "
+                        + seen.get(seen.size() - 1).getClass().getSimpleName()));
+
+    assertThat(atError).hasValue("true Closed");
+  }
 }

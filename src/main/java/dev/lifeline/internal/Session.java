@@ -636,14 +636,16 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
       endWith(policyError(policy));
       return;
     }
-    actual.onComplete();
+    // supervision ends first, so an application that stops at the terminal signal has seen
+    // every event (Closed last) and finds the connection disposed
     finish(SignalType.ON_COMPLETE);
+    actual.onComplete();
   }
 
   private void endWith(Throwable error) {
     terminalError = error;
-    actual.onError(error);
     finish(SignalType.ON_ERROR);
+    actual.onError(error);
   }
 
   private Throwable exhausted(Throwable retryExhausted) {
