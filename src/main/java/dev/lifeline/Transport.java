@@ -71,5 +71,21 @@ public interface Transport {
     /** Closes the connection at once, without a close frame: the peer is presumed dead. */
     @Override
     void dispose();
+
+    /**
+     * Asks the transport to run {@code listener} whenever bytes arrive from the peer, before they
+     * are decoded into frames: the heartbeat then counts the part of a large frame that already
+     * arrived over a slow link as proof of life, and stamps the time once per read instead of once
+     * per frame. Called at most once, before {@link #inbound()} is subscribed, from any thread; the
+     * listener must be called from one thread at a time and must not block.
+     *
+     * @return whether the transport will call {@code listener} for every read; the default, for
+     *     transports that cannot tell, is {@code false} and ignores it (each frame then counts when
+     *     it arrives whole)
+     * @since 0.1.0
+     */
+    default boolean onBytesReceived(Runnable listener) {
+      return false;
+    }
   }
 }

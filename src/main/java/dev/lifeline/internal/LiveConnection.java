@@ -91,6 +91,9 @@ public final class LiveConnection extends Flux<Frame>
   private CoreSubscriber<? super Frame> actual;
   private Subscription upstream;
 
+  /** Whether the transport stamps {@link #lastInbound} at every read (see {@link #subscribe}). */
+  private boolean stampedPerRead;
+
   /** Scheduler time of the last inbound frame, or {@link #AWAITING}. */
   @SuppressWarnings("unused") // accessed through LAST_INBOUND
   private volatile long lastInbound;
@@ -173,7 +176,17 @@ public final class LiveConnection extends Flux<Frame>
   @Override
   public void subscribe(CoreSubscriber<? super Frame> actual) {
     this.actual = actual;
+    stampedPerRead = connection.onBytesReceived(this::bytesReceived);
     connection.inbound().subscribe(this);
+  }
+
+  /**
+   * Bytes arrived, perhaps part of a frame: the peer is alive (a large frame over a slow link may
+   * take longer than the heartbeat timeout to arrive whole). Every frame comes out of such a read,
+   * in the same event-loop task, so the frame itself needs no second clock read.
+   */
+  private void bytesReceived() {
+    LAST_INBOUND.setRelease(this, scheduler.now(TimeUnit.NANOSECONDS));
   }
 
   @Override
@@ -193,7 +206,9 @@ public final class LiveConnection extends Flux<Frame>
       Operators.onNextDropped(frame, actual.currentContext());
       return;
     }
-    LAST_INBOUND.setRelease(this, scheduler.now(TimeUnit.NANOSECONDS));
+    if (!stampedPerRead) {
+      LAST_INBOUND.setRelease(this, scheduler.now(TimeUnit.NANOSECONDS));
+    }
     if (frame instanceof Frame.Text || frame instanceof Frame.Binary) {
       if (!provenAlive) {
         provenAlive();

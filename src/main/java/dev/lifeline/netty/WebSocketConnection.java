@@ -54,6 +54,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
   private static final Frame.Close NORMAL_CLOSURE = Frame.close(1000, "");
 
   private static final String HANDLER_NAME = "lifeline.violations";
+  private static final String ACTIVITY_HANDLER_NAME = "lifeline.bytes-received";
   private static final int NO_STATUS = 1005;
   private static final int ABNORMAL_CLOSURE = 1006;
   private static final int INVALID_PAYLOAD = 1007;
@@ -88,6 +89,28 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
     // before any frame is read: fragments of one message arrive as one frame
     in.aggregateFrames(maxFramePayloadLength);
     connection.addHandlerLast(HANDLER_NAME, this);
+  }
+
+  /** First in the pipeline, so that it sees every read before TLS and WebSocket decoding. */
+  @Override
+  public boolean onBytesReceived(Runnable listener) {
+    connection.channel().pipeline().addFirst(ACTIVITY_HANDLER_NAME, new BytesReceived(listener));
+    return true;
+  }
+
+  /** Runs a listener for every read of the channel; passes the bytes on untouched. */
+  private static final class BytesReceived extends ChannelInboundHandlerAdapter {
+    private final Runnable listener;
+
+    BytesReceived(Runnable listener) {
+      this.listener = listener;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      listener.run();
+      ctx.fireChannelRead(msg);
+    }
   }
 
   /**

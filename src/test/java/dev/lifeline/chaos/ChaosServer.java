@@ -41,6 +41,8 @@ import reactor.netty.http.websocket.WebsocketOutbound;
  *   <li>{@code /big} sends one binary frame of 2000 bytes;
  *   <li>{@code /bulk} answers the text {@code bulk} with 20 binary frames of 8 KiB, then {@code
  *       ok};
+ *   <li>{@code /huge} answers the text {@code huge} with one binary frame of 60 KiB, then {@code
+ *       ok};
  *   <li>{@code /bad-utf8} sends a text frame whose payload is not UTF-8;
  *   <li>{@code /error} answers the upgrade request with HTTP 500.
  * </ul>
@@ -49,6 +51,7 @@ final class ChaosServer implements AutoCloseable {
 
   static final int BULK_FRAMES = 20;
   static final int BULK_FRAME_BYTES = 8 * 1024;
+  static final int HUGE_FRAME_BYTES = 60 * 1024;
 
   private final ServerSupervisor supervisor = ServerSupervisor.builder().build();
   private final List<String> recorded = new ArrayList<>();
@@ -160,6 +163,19 @@ final class ChaosServer implements AutoCloseable {
                                     Flux.range(0, BULK_FRAMES)
                                         .<Frame>map(i -> Frame.binary(new byte[BULK_FRAME_BYTES]))
                                         .concatWithValues(Frame.text("ok"))))))
+        .ws(
+            "/huge",
+            app(
+                c ->
+                    c.send(
+                        c.inbound()
+                            .ofType(Frame.Text.class)
+                            .filter(text -> text.text().equals("huge"))
+                            .concatMap(
+                                text ->
+                                    Flux.<Frame>just(
+                                        Frame.binary(new byte[HUGE_FRAME_BYTES]),
+                                        Frame.text("ok"))))))
         .ws(
             "/bad-utf8",
             (in, out) -> {

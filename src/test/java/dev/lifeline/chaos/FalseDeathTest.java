@@ -94,4 +94,38 @@ class FalseDeathTest {
       ws.close().block(Chaos.PATIENCE);
     }
   }
+
+  @Test
+  void aSingleFrameLongerInTransitThanTheTimeoutCausesNoFalseDeath() {
+    // the server answers the heartbeat "huge" with one 60 KiB frame, then "ok"; at 40 kB/s that
+    // frame takes about 1.5 s to arrive whole, seven times T: the bytes arriving meanwhile, not
+    // a whole frame, are what prove the peer alive
+    Heartbeat huge = Heartbeat.text("huge", "ok").interval(I).timeout(T);
+    SupervisedConnection ws =
+        Chaos.supervisor(network.uri("/huge"), 5).heartbeat(huge).connection();
+    AtomicInteger frames = new AtomicInteger();
+    try (EventRecorder events = new EventRecorder(ws.events())) {
+      ws.inbound().ofType(Frame.Binary.class).subscribe(frame -> frames.incrementAndGet(), e -> {});
+      events.await(Connected.class, 1);
+      network.proxy().throttle(40_000);
+
+      HeartbeatAnswered answered = events.await(HeartbeatAnswered.class, 1);
+
+      events.assertNone(PeerDead.class);
+      events.assertNone(Disconnected.class);
+      assertThat(frames.get()).isGreaterThanOrEqualTo(1);
+      assertThat(answered.roundTrip()).isGreaterThan(T.multipliedBy(4));
+      Chaos.report(
+          "throttle 40 kB/s, one frame",
+          "heartbeat answered after "
+              + answered.roundTrip().toMillis()
+              + " ms behind one "
+              + ChaosServer.HUGE_FRAME_BYTES / 1024
+              + " KiB frame (T = "
+              + T.toMillis()
+              + " ms); 0 false deaths");
+    } finally {
+      ws.close().block(Chaos.PATIENCE);
+    }
+  }
 }
