@@ -7,8 +7,6 @@ import dev.lifeline.ReconnectsExhaustedException;
 import dev.lifeline.SupervisorClosedException;
 import dev.lifeline.Transport;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.concurrent.atomic.AtomicLongFieldUpdater;
-import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.Predicate;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
@@ -39,8 +37,8 @@ import reactor.util.retry.Retry;
  * written before the phase is read by {@link #close()}, and read after every phase change by the
  * other side, so one of the two always sees the other.
  *
- * <p>Demand is arbitrated as in Reactor's {@code MultiSubscriptionSubscriber}: what the application
- * requested and the current connection has not delivered is requested from the next one.
+ * <p>Demand is carried across connections by an {@link Arbiter}: what the application requested and
+ * the current connection has not delivered is requested from the next one.
  */
 public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>, Subscription {
 
@@ -56,17 +54,6 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
       AtomicIntegerFieldUpdater.newUpdater(Session.class, "state");
   private static final AtomicIntegerFieldUpdater<Session> RECONNECTS =
       AtomicIntegerFieldUpdater.newUpdater(Session.class, "reconnects");
-  private static final AtomicIntegerFieldUpdater<Session> WIP =
-      AtomicIntegerFieldUpdater.newUpdater(Session.class, "wip");
-  private static final AtomicLongFieldUpdater<Session> MISSED_REQUESTED =
-      AtomicLongFieldUpdater.newUpdater(Session.class, "missedRequested");
-  private static final AtomicLongFieldUpdater<Session> MISSED_PRODUCED =
-      AtomicLongFieldUpdater.newUpdater(Session.class, "missedProduced");
-
-  @SuppressWarnings("rawtypes")
-  private static final AtomicReferenceFieldUpdater<Session, Subscription> MISSED_SUBSCRIPTION =
-      AtomicReferenceFieldUpdater.newUpdater(
-          Session.class, Subscription.class, "missedSubscription");
 
   /** {@link #state}: not subscribed yet. */
   private static final int NEW = 0;
@@ -109,23 +96,11 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
   @SuppressWarnings("unused") // accessed through RECONNECTS
   private volatile int reconnects;
 
-  // Demand arbitration; upstream and requested are touched only inside the WIP loop.
-  private Subscription upstream;
-  private long requested;
+  /** The application's demand, carried from one live connection to the next. */
+  private final Arbiter demand = new Arbiter();
+
+  /** Frames the current live connection delivered; settled with {@link #demand} when it ends. */
   private long produced;
-  private volatile boolean cancelled;
-
-  @SuppressWarnings("unused") // accessed through WIP
-  private volatile int wip;
-
-  @SuppressWarnings("unused") // accessed through MISSED_REQUESTED
-  private volatile long missedRequested;
-
-  @SuppressWarnings("unused") // accessed through MISSED_PRODUCED
-  private volatile long missedProduced;
-
-  @SuppressWarnings("unused") // accessed through MISSED_SUBSCRIPTION
-  private volatile Subscription missedSubscription;
 
   public Session(
       Transport transport,
@@ -234,40 +209,19 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
 
   @Override
   public void request(long n) {
-    if (!Operators.validate(n)) {
-      return;
-    }
-    if (wip == 0 && WIP.compareAndSet(this, 0, 1)) {
-      long r = requested;
-      if (r != Long.MAX_VALUE) {
-        requested = Operators.addCap(r, n);
-      }
-      Subscription current = upstream;
-      if (WIP.decrementAndGet(this) != 0) {
-        drainLoop();
-      }
-      if (current != null) {
-        current.request(n);
-      }
-      return;
-    }
-    Operators.addCap(MISSED_REQUESTED, this, n);
-    if (WIP.getAndIncrement(this) == 0) {
-      drainLoop();
+    if (Operators.validate(n)) {
+      demand.request(n);
     }
   }
 
   @Override
   public void cancel() {
-    if (cancelled) {
+    if (demand.isCancelled()) {
       return;
     }
     closing = true;
-    cancelled = true;
     int was = PHASE.getAndSet(this, DONE);
-    if (WIP.getAndIncrement(this) == 0) {
-      drainLoop(); // cancels the live connection, which closes it with 1000 (C1)
-    }
+    demand.cancel(); // cancels the live connection, which closes it with 1000 (C1)
     if (was == CONNECTING) {
       abandon();
     }
@@ -283,25 +237,7 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
 
   @Override
   public void onSubscribe(Subscription s) {
-    if (cancelled) {
-      s.cancel();
-      return;
-    }
-    if (wip == 0 && WIP.compareAndSet(this, 0, 1)) {
-      upstream = s;
-      long r = requested;
-      if (WIP.decrementAndGet(this) != 0) {
-        drainLoop();
-      }
-      if (r != 0) {
-        s.request(r);
-      }
-      return;
-    }
-    MISSED_SUBSCRIPTION.set(this, s);
-    if (WIP.getAndIncrement(this) == 0) {
-      drainLoop();
-    }
+    demand.set(s);
   }
 
   @Override
@@ -328,72 +264,9 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
 
   private void settleProduced() {
     long p = produced;
-    if (p == 0) {
-      return;
-    }
-    produced = 0;
-    if (wip == 0 && WIP.compareAndSet(this, 0, 1)) {
-      long r = requested;
-      if (r != Long.MAX_VALUE) {
-        requested = Math.max(0, r - p);
-      }
-      if (WIP.decrementAndGet(this) != 0) {
-        drainLoop();
-      }
-      return;
-    }
-    Operators.addCap(MISSED_PRODUCED, this, p);
-    if (WIP.getAndIncrement(this) == 0) {
-      drainLoop();
-    }
-  }
-
-  private void drainLoop() {
-    int missed = 1;
-    long requestAmount = 0;
-    Subscription requestTarget = null;
-    for (; ; ) {
-      Subscription ms = MISSED_SUBSCRIPTION.getAndSet(this, null);
-      long mr = MISSED_REQUESTED.getAndSet(this, 0);
-      long mp = MISSED_PRODUCED.getAndSet(this, 0);
-      Subscription current = upstream;
-      if (cancelled) {
-        upstream = null;
-        if (current != null) {
-          current.cancel();
-        }
-        if (ms != null) {
-          ms.cancel();
-        }
-        missed = WIP.addAndGet(this, -missed);
-        if (missed == 0) {
-          return;
-        }
-        continue;
-      }
-      long r = requested;
-      if (r != Long.MAX_VALUE) {
-        long u = Operators.addCap(r, mr);
-        r = u == Long.MAX_VALUE ? u : Math.max(0, u - mp);
-        requested = r;
-      }
-      if (ms != null) {
-        upstream = ms;
-        if (r != 0) {
-          requestAmount = Operators.addCap(requestAmount, r);
-          requestTarget = ms;
-        }
-      } else if (mr != 0 && current != null) {
-        requestAmount = Operators.addCap(requestAmount, mr);
-        requestTarget = current;
-      }
-      missed = WIP.addAndGet(this, -missed);
-      if (missed == 0) {
-        if (requestAmount != 0) {
-          requestTarget.request(requestAmount);
-        }
-        return;
-      }
+    if (p != 0) {
+      produced = 0;
+      demand.produced(p);
     }
   }
 
@@ -664,13 +537,10 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
     // the companion of the current outage, pending or idle since its last reconnect
     outage.cancel();
     // Let go of the last connection, ended by now or abandoned: an application that keeps a closed
-    // SupervisedConnection must not keep its socket state. The drain loop drops the upstream (and
+    // SupervisedConnection must not keep its socket state. The arbiter drops the upstream (and
     // cancels one that subscribes late); a connect() racing this one sees closing.
     attempt = null;
-    cancelled = true;
-    if (WIP.getAndIncrement(this) == 0) {
-      drainLoop();
-    }
+    demand.cancel();
     Throwable error = terminalError;
     buffer.terminate(
         error != null
