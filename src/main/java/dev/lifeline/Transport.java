@@ -58,7 +58,10 @@ public interface Transport {
      * released; subscribed to at most once. Ping, pong and close frames are included. When the peer
      * closes the connection this emits the peer's {@link Frame.Close} if there was one and
      * completes; it errors on an I/O failure. After {@link #dispose()} or {@link
-     * #close(Frame.Close)} it must terminate promptly.
+     * #close(Frame.Close)} it must terminate promptly: it may still emit the peer's answering close
+     * frame, or end with a {@link dev.lifeline.ConnectionClosedException} carrying an error status
+     * the peer sent as its own close crossed ours (the supervisor reports that status; any other
+     * end after a close is taken as the close completing).
      */
     Flux<Frame> inbound();
 

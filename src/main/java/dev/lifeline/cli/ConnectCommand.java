@@ -107,7 +107,7 @@ final class ConnectCommand implements Callable<Integer> {
   @Option(
       names = "--max-frame-size",
       paramLabel = "<bytes>",
-      defaultValue = "65536",
+      defaultValue = "" + WebSocketTransport.DEFAULT_MAX_FRAME_PAYLOAD_LENGTH,
       description =
           "Largest inbound frame payload; a bigger frame ends the session with 1009 (default:"
               + " ${DEFAULT-VALUE}).")

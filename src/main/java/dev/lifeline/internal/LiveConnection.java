@@ -23,12 +23,13 @@ import reactor.core.scheduler.Scheduler;
  * traffic away from the application (C8), sends heartbeats after a quiet interval (C2) and declares
  * the peer dead when nothing arrives within the timeout after one (C3).
  *
- * <p><b>Per frame</b> this records the scheduler's time in one field and how many frames had been
- * written by then; it schedules nothing and allocates nothing. One timer exists per connection at a
- * time. When it fires it compares the recorded time with the deadline and either sleeps again until
- * {@code lastInbound + interval} or sends a heartbeat; while a heartbeat waits, the recorded time
- * holds the {@link #AWAITING} marker, so the timeout check only asks whether any frame overwrote
- * the marker, immune to clock steps.
+ * <p><b>Per frame</b> this records the scheduler's time in one field (or, when the transport
+ * reports every read, per read, which also counts a frame still arriving); it schedules nothing and
+ * allocates nothing. One timer exists per connection at a time. When it fires it compares the
+ * recorded time with the deadline and either sleeps again until {@code lastInbound + interval} or
+ * sends a heartbeat; while a heartbeat waits, the recorded time holds the {@link #AWAITING} marker,
+ * so the timeout check only asks whether anything from the peer overwrote the marker, immune to
+ * clock steps.
  *
  * <p>The inbound stream is backpressured end to end: while the application requests nothing,
  * nothing is read from the connection, so a heartbeat's answer may wait unread. The peer is then
@@ -42,6 +43,9 @@ import reactor.core.scheduler.Scheduler;
  */
 public final class LiveConnection extends Flux<Frame>
     implements CoreSubscriber<Frame>, Subscription {
+
+  /** What cancelling the inbound frames closes the connection with (C1). */
+  public static final Frame.Close NORMAL_CLOSURE = Frame.close(1000, "");
 
   /** A close frame without a status code (RFC 6455, 7.1.5). */
   private static final int NO_STATUS = 1005;
@@ -94,7 +98,7 @@ public final class LiveConnection extends Flux<Frame>
   /** Whether the transport stamps {@link #lastInbound} at every read (see {@link #subscribe}). */
   private boolean stampedPerRead;
 
-  /** Scheduler time of the last inbound frame, or {@link #AWAITING}. */
+  /** Scheduler time of the last inbound frame (or read), or {@link #AWAITING}. */
   @SuppressWarnings("unused") // accessed through LAST_INBOUND
   private volatile long lastInbound;
 
@@ -292,16 +296,19 @@ public final class LiveConnection extends Flux<Frame>
 
   @Override
   public void cancel() {
-    upstream.cancel();
     if (done) {
       // ended already (the session still points here while it waits to reconnect): nothing left
       // to close
+      upstream.cancel();
       return;
     }
     done = true;
     if (!closing) {
-      close(Frame.close(1000, ""));
+      // before cancelling the transport's frames: the transport then knows this side closed, and
+      // the peer gets our 1000 first
+      close(NORMAL_CLOSURE);
     }
+    upstream.cancel();
     owner.ended(null);
   }
 

@@ -31,11 +31,11 @@ import reactor.util.retry.Retry;
  *
  * <p>Phases: {@code IDLE} before subscription, {@code CONNECTING} while an attempt's handshake is
  * in flight, {@code OPEN} while its connection is live, {@code WAITING} while the retry policy
- * decides, {@code DONE} once the application got its terminal signal or cancelled. Every transition
- * is a compare-and-set, so a close racing with a handshake, a failure or a reconnect resolves to
- * exactly one outcome; whoever sets {@code DONE} signals the application. {@code closing} is
- * written before the phase is read by {@link #close()}, and read after every phase change by the
- * other side, so one of the two always sees the other.
+ * decides, {@code DONE} once supervision ends or the application cancelled. Every transition is a
+ * compare-and-set, so a close racing with a handshake, a failure or a reconnect resolves to exactly
+ * one outcome; whoever sets {@code DONE} ends supervision, then gives the application its terminal
+ * signal. {@code closing} is written before the phase is read by {@link #close()}, and read after
+ * every phase change by the other side, so one of the two always sees the other.
  *
  * <p>Demand is carried across connections by an {@link Arbiter}: what the application requested and
  * the current connection has not delivered is requested from the next one.
@@ -85,7 +85,6 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
   private volatile int state;
   private volatile boolean closing;
   private volatile boolean closedBeforeStart;
-  private volatile Throwable terminalError;
 
   /** The error of a retry policy that ended while an attempt it fired was under way. */
   private volatile Throwable policyError;
@@ -141,7 +140,7 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
           closing = true;
           if (STATE.compareAndSet(this, NEW, STARTED)) {
             closedBeforeStart = true;
-            finish(SignalType.ON_COMPLETE);
+            finish(SignalType.ON_COMPLETE, null);
             return terminated().asMono();
           }
           return stop().onErrorResume(e -> Mono.empty()).then(terminated().asMono());
@@ -157,7 +156,9 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
           // The closing handshake: frames the peer sends before its close frame still reach the
           // application, whose stream completes when the connection has closed. A connection not
           // published yet is closed by watch(), which reads closing after publishing it.
-          return connection == null ? Mono.empty() : connection.close(Frame.close(1000, ""));
+          return connection == null
+              ? Mono.empty()
+              : connection.close(LiveConnection.NORMAL_CLOSURE);
         case CONNECTING:
           if (PHASE.compareAndSet(this, CONNECTING, DONE)) {
             abandon();
@@ -225,7 +226,7 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
     if (was == CONNECTING) {
       abandon();
     }
-    finish(SignalType.CANCEL);
+    finish(SignalType.CANCEL, null);
   }
 
   // ---- the live connection's side ---------------------------------------------------------
@@ -366,13 +367,14 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
       }
       return;
     }
-    // It ended right after firing a reconnect (Retry.from(s -> s.take(n)) does): as retryWhen
-    // would, supervision ends and that attempt is stopped. An open connection is closed as close()
+    // It ended right after firing a reconnect (Retry.from(s -> s.take(n)) does): supervision ends
+    // and that attempt is stopped, as Reactor's retryWhen cancels it. An open connection is closed
+    // as close()
     // closes it, so the application's terminal signal still comes after its last frame, from the
     // connection's thread; endNormally() then ends with the policy's error if it had one.
     policyError = error;
     closing = true;
-    stop().subscribe(null, e -> {});
+    stop(); // an open connection's close() subscribes itself
   }
 
   private Throwable policyError(Throwable error) {
@@ -439,7 +441,7 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
       watched = watch;
       live = watch;
       if (closing) {
-        watch.close(Frame.close(1000, "")).subscribe();
+        watch.close(LiveConnection.NORMAL_CLOSURE); // subscribed by close() itself
       }
       watch.subscribe(Session.this);
     }
@@ -511,13 +513,12 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
     }
     // supervision ends first, so an application that stops at the terminal signal has seen
     // every event (Closed last) and finds the connection disposed
-    finish(SignalType.ON_COMPLETE);
+    finish(SignalType.ON_COMPLETE, null);
     actual.onComplete();
   }
 
   private void endWith(Throwable error) {
-    terminalError = error;
-    finish(SignalType.ON_ERROR);
+    finish(SignalType.ON_ERROR, error);
     actual.onError(error);
   }
 
@@ -529,7 +530,8 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
     return new ReconnectsExhaustedException(attempts, cause);
   }
 
-  private void finish(SignalType signal) {
+  /** Ends supervision once: {@code error} is the application's terminal error, null for none. */
+  private void finish(SignalType signal, Throwable error) {
     if (STATE.getAndSet(this, FINISHED) == FINISHED) {
       return;
     }
@@ -541,7 +543,6 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
     // cancels one that subscribes late); a connect() racing this one sees closing.
     attempt = null;
     demand.cancel();
-    Throwable error = terminalError;
     buffer.terminate(
         error != null
             ? error

@@ -5,6 +5,7 @@ import dev.lifeline.HandshakeException;
 import dev.lifeline.HandshakeTimeoutException;
 import dev.lifeline.Transport;
 import io.netty.channel.Channel;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
@@ -267,7 +269,7 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
         return withCause(
             new HandshakeException(
                 uri.toString(),
-                detail.toLowerCase(java.util.Locale.ROOT).contains("subprotocol")
+                detail.toLowerCase(Locale.ROOT).contains("subprotocol")
                     ? "not with a subprotocol this client asked for ("
                         + detail
                         + "); check WebSocketTransport.subprotocols(..) against what the server"
@@ -276,18 +278,17 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
             error);
       }
       if (response != null) {
-        HandshakeException translated =
+        return withCause(
             new HandshakeException(
-                uri.toString(), response.status().code(), response.status().reasonPhrase());
-        translated.initCause(error);
-        return translated;
+                uri.toString(), response.status().code(), response.status().reasonPhrase()),
+            error);
       }
       return new IOException(
           "WebSocket handshake with " + uri + " failed: " + error.getMessage(), error);
     }
-    if (error instanceof io.netty.channel.ConnectTimeoutException) {
+    if (error instanceof ConnectTimeoutException) {
       return withCause(
-          new io.netty.channel.ConnectTimeoutException(
+          new ConnectTimeoutException(
               "could not connect to "
                   + uri
                   + ": "
@@ -340,10 +341,7 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
 
   private String address() {
     int port = uri.getPort();
-    if (port == -1) {
-      port = "wss".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-    }
-    return uri.getHost() + ":" + port;
+    return uri.getHost() + ":" + (port != -1 ? port : transport.isSecure() ? 443 : 80);
   }
 
   private static <T extends Throwable> T withCause(T translated, Throwable cause) {

@@ -400,7 +400,7 @@ public final class WebSocketTransport implements Transport {
     return connectTimeout;
   }
 
-  private boolean isSecure() {
+  boolean isSecure() {
     return "wss".equalsIgnoreCase(uri.getScheme());
   }
 
