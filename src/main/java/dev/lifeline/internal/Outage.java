@@ -4,12 +4,12 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.reactivestreams.Publisher;
-import org.reactivestreams.Subscription;
-import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Operators;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
+import reactor.util.concurrent.Queues;
 import reactor.util.context.Context;
 import reactor.util.context.ContextView;
 import reactor.util.retry.Retry;
@@ -102,7 +102,7 @@ public final class Outage {
       companion = null;
     }
     if (idle != null) {
-      idle.cancel();
+      idle.dispose();
     }
   }
 
@@ -115,7 +115,7 @@ public final class Outage {
       companion = null;
     }
     if (pending != null) {
-      pending.cancel();
+      pending.dispose();
     }
   }
 
@@ -149,14 +149,17 @@ public final class Outage {
             retry instanceof RetryBackoffSpec spec
                 ? spec.scheduler(new Observing(scheduler))
                 : retry;
-        generated = observed.generateCompanion(current.signals);
+        generated = observed.generateCompanion(current.signals.asFlux());
       } catch (Throwable e) {
         decisions.giveUp(Operators.onOperatorError(e, Context.of(context)));
         return;
       }
       generated.subscribe(current);
     }
-    current.signals.emit(new Signal(count - 1L, failure, retry.retryContext()));
+    // Results considered: OK; FAIL_CANCELLED or FAIL_TERMINATED when the companion stopped
+    // listening (cancelled, or its Retry ended), and then no reconnect is wanted; FAIL_OVERFLOW
+    // cannot happen (one failure per fired reconnect), nor FAIL_NON_SERIALIZED (one at a time).
+    current.signals.tryEmitNext(new Signal(count - 1L, failure, retry.retryContext()));
   }
 
   private void announce(long delay, TimeUnit unit) {
@@ -182,12 +185,14 @@ public final class Outage {
     }
   }
 
-  /** One outage's companion: subscribed to what the {@code Retry} generated from its signals. */
-  private final class Companion implements CoreSubscriber<Object> {
-    final Signals signals = new Signals();
+  /**
+   * One outage's companion: subscribed to what the {@code Retry} generated from its signals, which
+   * hold at most one failure (the next can only follow a reconnect the companion fired).
+   */
+  private final class Companion extends BaseSubscriber<Object> {
+    final Sinks.Many<Retry.RetrySignal> signals =
+        Sinks.unsafe().many().unicast().onBackpressureBuffer(Queues.<Retry.RetrySignal>one().get());
     private final Context context;
-    private volatile Subscription upstream;
-    private volatile boolean cancelled;
 
     Companion(ContextView context) {
       this.context = Context.of(context);
@@ -199,18 +204,8 @@ public final class Outage {
     }
 
     @Override
-    public void onSubscribe(Subscription s) {
-      upstream = s;
-      if (cancelled) {
-        s.cancel();
-        return;
-      }
-      s.request(Long.MAX_VALUE);
-    }
-
-    @Override
-    public void onNext(Object fired) {
-      if (cancelled || !isCurrent(this)) {
+    protected void hookOnNext(Object fired) {
+      if (!isCurrent(this)) {
         return;
       }
       if (!announced) {
@@ -221,8 +216,8 @@ public final class Outage {
     }
 
     @Override
-    public void onError(Throwable error) {
-      if (cancelled || !isCurrent(this)) {
+    protected void hookOnError(Throwable error) {
+      if (!isCurrent(this)) {
         Operators.onErrorDropped(error, context);
         return;
       }
@@ -230,96 +225,9 @@ public final class Outage {
     }
 
     @Override
-    public void onComplete() {
-      if (cancelled || !isCurrent(this)) {
-        return;
-      }
-      decisions.stop();
-    }
-
-    void cancel() {
-      cancelled = true;
-      Subscription s = upstream;
-      if (s != null) {
-        s.cancel();
-      }
-    }
-  }
-
-  /**
-   * The failures of one outage as the {@code Retry} sees them: one subscriber, at most one signal
-   * pending (the next failure can only follow a reconnect the companion fired).
-   */
-  private static final class Signals extends Flux<Retry.RetrySignal> implements Subscription {
-    private CoreSubscriber<? super Retry.RetrySignal> actual;
-    private long requested;
-    private Retry.RetrySignal pending;
-    private boolean cancelled;
-
-    @Override
-    public void subscribe(CoreSubscriber<? super Retry.RetrySignal> subscriber) {
-      synchronized (this) {
-        if (actual == null) {
-          actual = subscriber;
-          subscriber.onSubscribe(this);
-          return;
-        }
-      }
-      Operators.error(
-          subscriber,
-          new IllegalStateException(
-              "the retry signals of a supervised connection allow one subscriber; the Retry"
-                  + " subscribed twice"));
-    }
-
-    @Override
-    public void request(long n) {
-      if (!Operators.validate(n)) {
-        return;
-      }
-      Retry.RetrySignal signal;
-      synchronized (this) {
-        requested = Operators.addCap(requested, n);
-        signal = take();
-      }
-      deliver(signal);
-    }
-
-    @Override
-    public void cancel() {
-      synchronized (this) {
-        cancelled = true;
-        pending = null;
-      }
-    }
-
-    void emit(Retry.RetrySignal signal) {
-      Retry.RetrySignal ready;
-      synchronized (this) {
-        if (cancelled) {
-          return;
-        }
-        pending = signal;
-        ready = take();
-      }
-      deliver(ready);
-    }
-
-    private Retry.RetrySignal take() {
-      Retry.RetrySignal signal = pending;
-      if (signal == null || requested == 0 || actual == null || cancelled) {
-        return null;
-      }
-      pending = null;
-      if (requested != Long.MAX_VALUE) {
-        requested--;
-      }
-      return signal;
-    }
-
-    private void deliver(Retry.RetrySignal signal) {
-      if (signal != null) {
-        actual.onNext(signal);
+    protected void hookOnComplete() {
+      if (isCurrent(this)) {
+        decisions.stop();
       }
     }
   }
