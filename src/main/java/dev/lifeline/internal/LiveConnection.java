@@ -57,6 +57,7 @@ public final class LiveConnection extends Flux<Frame>
   private static final VarHandle CONFIRMED;
   private static final VarHandle OUTSTANDING;
   private static final VarHandle TIMER;
+  private static final VarHandle DELIVERED;
 
   /** {@link #timer} once the connection ended: a task scheduled after that is disposed at once. */
   private static final Disposable STOPPED = () -> {};
@@ -68,6 +69,7 @@ public final class LiveConnection extends Flux<Frame>
       CONFIRMED = lookup.findVarHandle(LiveConnection.class, "confirmed", long.class);
       OUTSTANDING = lookup.findVarHandle(LiveConnection.class, "outstanding", long.class);
       TIMER = lookup.findVarHandle(LiveConnection.class, "timer", Disposable.class);
+      DELIVERED = lookup.findVarHandle(LiveConnection.class, "delivered", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -86,11 +88,18 @@ public final class LiveConnection extends Flux<Frame>
   @SuppressWarnings("unused") // accessed through TIMER
   private volatile Disposable timer;
 
-  private static final AtomicLongFieldUpdater<LiveConnection> DEMAND =
-      AtomicLongFieldUpdater.newUpdater(LiveConnection.class, "demand");
+  private static final AtomicLongFieldUpdater<LiveConnection> REQUESTED =
+      AtomicLongFieldUpdater.newUpdater(LiveConnection.class, "requested");
 
-  /** What the application requested and was not yet given. */
-  private volatile long demand;
+  /** What the application requested in all, capped at {@code Long.MAX_VALUE} (unbounded). */
+  private volatile long requested;
+
+  /**
+   * Application frames given while demand was bounded; written by the reading thread alone (a
+   * release store, no read-modify-write per frame), read by the timer for the demand rule.
+   */
+  @SuppressWarnings("unused") // accessed through DELIVERED
+  private volatile long delivered;
 
   private CoreSubscriber<? super Frame> actual;
   private Subscription upstream;
@@ -220,8 +229,8 @@ public final class LiveConnection extends Flux<Frame>
       // A text or binary answer is heartbeat traffic only while a heartbeat awaits it: the same
       // text at any other time is the application's.
       if (outstanding == 0 || !heartbeat.isPong(frame)) {
-        if (demand != Long.MAX_VALUE) {
-          DEMAND.decrementAndGet(this);
+        if (requested != Long.MAX_VALUE) {
+          DELIVERED.setRelease(this, (long) DELIVERED.getOpaque(this) + 1);
         }
         actual.onNext(frame);
         return;
@@ -289,7 +298,7 @@ public final class LiveConnection extends Flux<Frame>
   @Override
   public void request(long n) {
     if (Operators.validate(n)) {
-      Operators.addCap(DEMAND, this, n);
+      Operators.addCap(REQUESTED, this, n);
       upstream.request(n);
     }
   }
@@ -392,7 +401,8 @@ public final class LiveConnection extends Flux<Frame>
           schedule(Math.min(intervalNanos, deadline - now));
           return;
         }
-        if (demand == 0) {
+        long asked = requested;
+        if (asked != Long.MAX_VALUE && asked - (long) DELIVERED.getAcquire(this) <= 0) {
           // The application requested nothing more, so nothing is read from the connection and
           // the answer may be waiting unread: the peer cannot be judged until demand returns.
           schedule(timeoutNanos);
