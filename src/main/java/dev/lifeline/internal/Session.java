@@ -220,8 +220,10 @@ public final class Session extends Flux<Frame> implements CoreSubscriber<Frame>,
     if (demand.isCancelled()) {
       return;
     }
-    closing = true;
+    // DONE before closing: a path that sees closing then finds the phase taken, so a cancelled
+    // application gets no terminal signal from a reconnect or handshake racing this cancel
     int was = PHASE.getAndSet(this, DONE);
+    closing = true;
     demand.cancel(); // cancels the live connection, which closes it with 1000 (C1)
     if (was == CONNECTING) {
       abandon();
