@@ -52,6 +52,26 @@ class WebSocketTransportTest {
     return resource;
   }
 
+  /**
+   * A TCP server that accepts and never answers the upgrade, reporting "accepted" and "closed" for
+   * each connection to {@code serverSide}; disposed after the test.
+   */
+  private DisposableServer silentServer(Sinks.Many<String> serverSide) {
+    DisposableServer silent =
+        TcpServer.create()
+            .host("127.0.0.1")
+            .port(0)
+            .doOnConnection(
+                c -> {
+                  serverSide.tryEmitNext("accepted");
+                  c.onDispose(() -> serverSide.tryEmitNext("closed"));
+                })
+            .handle((in, out) -> in.receive().then(Mono.never()))
+            .bindNow(WAIT);
+    resources.add(() -> silent.disposeNow(WAIT));
+    return silent;
+  }
+
   private SupervisedConnection supervise(Supervisor supervisor) {
     SupervisedConnection ws = supervisor.connection();
     resources.add(() -> ws.close().block(WAIT));
@@ -342,18 +362,7 @@ class WebSocketTransportTest {
   @Test
   void cancellingTheAttemptBeforeTheUpgradeClosesTheChannel() {
     Sinks.Many<String> serverSide = Sinks.many().replay().all();
-    DisposableServer silent =
-        TcpServer.create()
-            .host("127.0.0.1")
-            .port(0)
-            .doOnConnection(
-                c -> {
-                  serverSide.tryEmitNext("accepted");
-                  c.onDispose(() -> serverSide.tryEmitNext("closed"));
-                })
-            .handle((in, out) -> in.receive().then(Mono.never()))
-            .bindNow(WAIT);
-    resources.add(() -> silent.disposeNow(WAIT));
+    DisposableServer silent = silentServer(serverSide);
     Transport transport = WebSocketTransport.create("ws://127.0.0.1:" + silent.port() + "/ws");
 
     Disposable attempt = transport.connect(Flux.never()).subscribe();
@@ -415,18 +424,7 @@ class WebSocketTransportTest {
   @Test
   void headersConsumerThatThrowsFailsTheAttemptWithItsErrorAndClosesTheChannel() {
     Sinks.Many<String> serverSide = Sinks.many().replay().all();
-    DisposableServer silent =
-        TcpServer.create()
-            .host("127.0.0.1")
-            .port(0)
-            .doOnConnection(
-                c -> {
-                  serverSide.tryEmitNext("accepted");
-                  c.onDispose(() -> serverSide.tryEmitNext("closed"));
-                })
-            .handle((in, out) -> in.receive().then(Mono.never()))
-            .bindNow(WAIT);
-    resources.add(() -> silent.disposeNow(WAIT));
+    DisposableServer silent = silentServer(serverSide);
     IllegalStateException noToken = new IllegalStateException("no token yet");
     Transport transport =
         WebSocketTransport.create("ws://127.0.0.1:" + silent.port() + "/ws")
