@@ -13,21 +13,22 @@ import reactor.util.concurrent.Queues;
  * The serial context of one connection: every input that changes the connection's state runs
  * through here, one at a time, so that the state itself is plain fields.
  *
- * <p><b>The rule</b> (reactor-core's work-in-progress drain, the only hand-written lock-free code of
- * the engine): {@code wip} counts the inputs not yet handled. Whoever moves it from 0 is
+ * <p><b>The rule</b> (reactor-core's work-in-progress drain, the only hand-written lock-free code
+ * of the engine): {@code wip} counts the inputs not yet handled. Whoever moves it from 0 is
  * <em>inside</em> and runs inputs until it brings it back to 0; everyone else only enqueues and
- * increments, and returns at once. Inside, code may call out (to the application, the transport,
- * a timer) and be called back on the same thread: the callback is queued and runs right after the
+ * increments, and returns at once. Inside, code may call out (to the application, the transport, a
+ * timer) and be called back on the same thread: the callback is queued and runs right after the
  * current input, so nothing re-enters the state machine half way through a transition and nothing
  * grows the stack. An input never waits for a lock and never blocks.
  *
  * <p>Three kinds of input, so that the hot paths allocate nothing:
  *
  * <ul>
- *   <li>{@link #execute(Runnable)}: any task; runs inline when no one is inside, otherwise is queued
- *       (a node of Reactor's multi-producer queue: the only allocation, and only under contention).
- *   <li>{@link #enter()} / {@link #leave()}: the caller runs its own code inside when no one else is
- *       (a frame, a send), and falls back to {@code execute} when {@code enter()} says no.
+ *   <li>{@link #execute(Runnable)}: any task; runs inline when no one is inside, otherwise is
+ *       queued (a node of Reactor's multi-producer queue: the only allocation, and only under
+ *       contention).
+ *   <li>{@link #enter()} / {@link #leave()}: the caller runs its own code inside when no one else
+ *       is (a frame, a send), and falls back to {@code execute} when {@code enter()} says no.
  *   <li>{@link #request(long)}: the application's demand, summed in one field without a task, and
  *       handed to the {@code onDemand} callback inside.
  * </ul>
