@@ -1,14 +1,12 @@
 package dev.lifeline;
 
-import dev.lifeline.internal.Session;
+import dev.lifeline.internal.Settings;
+import dev.lifeline.internal.Supervision;
 import java.util.Objects;
-import java.util.function.Predicate;
 import org.reactivestreams.Publisher;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
-import reactor.util.retry.Retry;
 
 /**
  * One logical WebSocket connection that stays up: it opens a physical connection through its {@link
@@ -42,17 +40,10 @@ import reactor.util.retry.Retry;
  */
 public final class SupervisedConnection implements Disposable {
 
-  private final Session session;
+  private final Supervision session;
 
-  SupervisedConnection(
-      Transport transport,
-      Heartbeat heartbeat,
-      Retry retry,
-      Predicate<Throwable> retryable,
-      Scheduler scheduler,
-      int outboundBufferCapacity) {
-    this.session =
-        new Session(transport, heartbeat, retry, retryable, scheduler, outboundBufferCapacity);
+  SupervisedConnection(Settings settings) {
+    this.session = new Supervision(settings);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.lifeline;
 
+import dev.lifeline.internal.Settings;
 import java.net.URISyntaxException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
@@ -67,26 +68,10 @@ public final class Supervisor {
    */
   public static final Predicate<Throwable> DEFAULT_RETRYABLE = Supervisor::retryableByDefault;
 
-  private final Transport transport;
-  private final Heartbeat heartbeat;
-  private final Retry retry;
-  private final Predicate<Throwable> retryable;
-  private final Scheduler scheduler;
-  private final int outboundBufferCapacity;
+  private final Settings settings;
 
-  private Supervisor(
-      Transport transport,
-      Heartbeat heartbeat,
-      Retry retry,
-      Predicate<Throwable> retryable,
-      Scheduler scheduler,
-      int outboundBufferCapacity) {
-    this.transport = transport;
-    this.heartbeat = heartbeat;
-    this.retry = retry;
-    this.retryable = retryable;
-    this.scheduler = scheduler;
-    this.outboundBufferCapacity = outboundBufferCapacity;
+  private Supervisor(Settings settings) {
+    this.settings = settings;
   }
 
   /**
@@ -99,12 +84,13 @@ public final class Supervisor {
    */
   public static Supervisor create(Transport transport) {
     return new Supervisor(
-        Objects.requireNonNull(transport, "transport"),
-        Heartbeat.ping(),
-        DEFAULT_RETRY,
-        DEFAULT_RETRYABLE,
-        transport.timerScheduler(),
-        DEFAULT_OUTBOUND_BUFFER_CAPACITY);
+        new Settings(
+            Objects.requireNonNull(transport, "transport"),
+            Heartbeat.ping(),
+            DEFAULT_RETRY,
+            DEFAULT_RETRYABLE,
+            transport.timerScheduler(),
+            DEFAULT_OUTBOUND_BUFFER_CAPACITY));
   }
 
   /**
@@ -114,13 +100,15 @@ public final class Supervisor {
    * @since 0.1.0
    */
   public Supervisor heartbeat(Heartbeat heartbeat) {
+    Settings s = settings;
     return new Supervisor(
-        transport,
-        Objects.requireNonNull(heartbeat, "heartbeat"),
-        retry,
-        retryable,
-        scheduler,
-        outboundBufferCapacity);
+        new Settings(
+            s.transport(),
+            Objects.requireNonNull(heartbeat, "heartbeat"),
+            s.retry(),
+            s.retryable(),
+            s.scheduler(),
+            s.outboundBufferCapacity()));
   }
 
   /**
@@ -140,13 +128,15 @@ public final class Supervisor {
    * @since 0.1.0
    */
   public Supervisor retry(Retry retry) {
+    Settings s = settings;
     return new Supervisor(
-        transport,
-        heartbeat,
-        Objects.requireNonNull(retry, "retry"),
-        retryable,
-        scheduler,
-        outboundBufferCapacity);
+        new Settings(
+            s.transport(),
+            s.heartbeat(),
+            Objects.requireNonNull(retry, "retry"),
+            s.retryable(),
+            s.scheduler(),
+            s.outboundBufferCapacity()));
   }
 
   /**
@@ -157,13 +147,15 @@ public final class Supervisor {
    * @since 0.1.0
    */
   public Supervisor retryable(Predicate<Throwable> retryable) {
+    Settings s = settings;
     return new Supervisor(
-        transport,
-        heartbeat,
-        retry,
-        Objects.requireNonNull(retryable, "retryable"),
-        scheduler,
-        outboundBufferCapacity);
+        new Settings(
+            s.transport(),
+            s.heartbeat(),
+            s.retry(),
+            Objects.requireNonNull(retryable, "retryable"),
+            s.scheduler(),
+            s.outboundBufferCapacity()));
   }
 
   /**
@@ -177,13 +169,15 @@ public final class Supervisor {
    * @since 0.1.0
    */
   public Supervisor scheduler(Scheduler scheduler) {
+    Settings s = settings;
     return new Supervisor(
-        transport,
-        heartbeat,
-        retry,
-        retryable,
-        Objects.requireNonNull(scheduler, "scheduler"),
-        outboundBufferCapacity);
+        new Settings(
+            s.transport(),
+            s.heartbeat(),
+            s.retry(),
+            s.retryable(),
+            Objects.requireNonNull(scheduler, "scheduler"),
+            s.outboundBufferCapacity()));
   }
 
   /**
@@ -199,27 +193,30 @@ public final class Supervisor {
       throw new IllegalArgumentException(
           "outbound buffer capacity must be at least 1 frame, was " + capacity);
     }
-    return new Supervisor(transport, heartbeat, retry, retryable, scheduler, capacity);
+    Settings s = settings;
+    return new Supervisor(
+        new Settings(
+            s.transport(), s.heartbeat(), s.retry(), s.retryable(), s.scheduler(), capacity));
   }
 
   /** The heartbeat. @since 0.1.0 */
   public Heartbeat heartbeat() {
-    return heartbeat;
+    return settings.heartbeat();
   }
 
   /** The reconnect policy. @since 0.1.0 */
   public Retry retry() {
-    return retry;
+    return settings.retry();
   }
 
   /** The scheduler for every timer. @since 0.1.0 */
   public Scheduler scheduler() {
-    return scheduler;
+    return settings.scheduler();
   }
 
   /** The outbound buffer capacity, in frames. @since 0.1.0 */
   public int outboundBufferCapacity() {
-    return outboundBufferCapacity;
+    return settings.outboundBufferCapacity();
   }
 
   /**
@@ -229,8 +226,7 @@ public final class Supervisor {
    * @since 0.1.0
    */
   public SupervisedConnection connection() {
-    return new SupervisedConnection(
-        transport, heartbeat, retry, retryable, scheduler, outboundBufferCapacity);
+    return new SupervisedConnection(settings);
   }
 
   private static boolean retryableByDefault(Throwable failure) {

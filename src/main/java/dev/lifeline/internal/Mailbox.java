@@ -1,6 +1,7 @@
 package dev.lifeline.internal;
 
 import java.util.Queue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.function.LongConsumer;
@@ -37,7 +38,7 @@ import reactor.util.concurrent.Queues;
  * inside (the decrement is a full-fence read-modify-write, the increment that moves it from 0 as
  * well), so the state needs no {@code volatile}.
  */
-public final class Mailbox {
+public final class Mailbox implements Executor {
   private static final Logger log = LoggerFactory.getLogger(Mailbox.class);
   private static final AtomicIntegerFieldUpdater<Mailbox> WIP =
       AtomicIntegerFieldUpdater.newUpdater(Mailbox.class, "wip");
@@ -49,6 +50,13 @@ public final class Mailbox {
 
   @SuppressWarnings("unused") // accessed through WIP
   private volatile int wip;
+
+  /**
+   * The thread inside, or null. Plain: written by that thread alone, and cleared before it lets go
+   * of {@code wip}, so a thread that reads itself here is inside (the test Netty's {@code
+   * inEventLoop()} makes), and no other thread ever reads itself.
+   */
+  private Thread inside;
 
   /** Demand requested and not yet handed to {@link #onDemand}, capped at {@code Long.MAX_VALUE}. */
   @SuppressWarnings("unused") // accessed through DEMAND
@@ -62,14 +70,16 @@ public final class Mailbox {
   }
 
   /** Runs {@code task} inside: now, on this thread, if no one is inside; otherwise queued. */
+  @Override
   public void execute(Runnable task) {
-    if (WIP.compareAndSet(this, 0, 1)) {
+    if (enter()) {
       run(task);
       leave();
       return;
     }
     tasks.offer(task);
     if (WIP.getAndIncrement(this) == 0) {
+      inside = Thread.currentThread();
       drain(1);
     }
   }
@@ -79,12 +89,26 @@ public final class Mailbox {
    * after it, even if it throws. False when someone is inside: use {@link #execute(Runnable)}.
    */
   public boolean enter() {
-    return WIP.compareAndSet(this, 0, 1);
+    if (WIP.compareAndSet(this, 0, 1)) {
+      inside = Thread.currentThread();
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether the calling thread is inside: it is calling back from code the engine called (a stream
+   * answering a request synchronously), and may touch the state directly.
+   */
+  public boolean isInside() {
+    return inside == Thread.currentThread();
   }
 
   /** Leaves after {@link #enter()} (or an inline task), first running what arrived meanwhile. */
   public void leave() {
+    inside = null;
     if (!WIP.compareAndSet(this, 1, 0)) {
+      inside = Thread.currentThread();
       drain(WIP.decrementAndGet(this));
     }
   }
@@ -93,6 +117,7 @@ public final class Mailbox {
   public void request(long n) {
     Operators.addCap(DEMAND, this, n);
     if (WIP.getAndIncrement(this) == 0) {
+      inside = Thread.currentThread();
       drain(1);
     }
   }
@@ -112,10 +137,12 @@ public final class Mailbox {
       while ((task = tasks.poll()) != null) {
         run(task);
       }
+      inside = null;
       missed = WIP.addAndGet(this, -missed);
       if (missed == 0) {
         return;
       }
+      inside = Thread.currentThread();
     }
   }
 

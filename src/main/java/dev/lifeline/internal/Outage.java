@@ -34,14 +34,16 @@ import reactor.util.retry.RetryBackoffSpec;
  * it chose; other {@code Retry} kinds get the event when their companion fires, with the measured
  * delay.
  *
- * <p>Failures arrive one at a time (the next attempt starts only after the companion fired); {@link
- * #reset()} and {@link #cancel()} may come from any thread.
+ * <p><b>Confined</b> to the connection's {@link Mailbox}: every method runs inside it and the
+ * fields are plain. The companion's signals come from whatever thread the {@code Retry} uses (a
+ * timer, for a delay) and hop in before they reach {@link Decisions}; a companion that fires at
+ * once, from inside, is queued behind the failure that made it fire, so reconnects never recurse.
  */
 public final class Outage {
 
   /** What the companion decides. Called at most once per failure, on the companion's thread. */
   public interface Decisions {
-    /** The retry policy fired: start the next attempt. */
+    /** The retry policy fired: start the next attempt. Inside the mailbox, as the others. */
     void reconnect();
 
     /** The retry policy gave up with {@code error} (a {@code RetryExhaustedException} or other). */
@@ -56,18 +58,21 @@ public final class Outage {
   private final Retry retry;
   private final Predicate<Throwable> retryable;
   private final Decisions decisions;
+  private final Mailbox mailbox;
   private int failures;
   private Companion companion;
   private boolean cancelled;
-  private volatile boolean announced;
-  private volatile long failedAt;
+  private boolean announced;
+  private long failedAt;
 
   public Outage(
       Retry retry,
       Predicate<Throwable> retryable,
       Scheduler scheduler,
       EventLog events,
+      Mailbox mailbox,
       Decisions decisions) {
+    this.mailbox = mailbox;
     this.scheduler = scheduler;
     this.events = events;
     this.retryable = retryable;
@@ -76,12 +81,12 @@ public final class Outage {
   }
 
   /** The attempt number of the next connection: 0 when no attempt of this outage failed yet. */
-  public synchronized int attempt() {
+  public int attempt() {
     return failures;
   }
 
   /** The reconnect attempts made in this outage, for the exhausted error. */
-  public synchronized int reconnectAttempts() {
+  public int reconnectAttempts() {
     return Math.max(0, failures - 1);
   }
 
@@ -95,12 +100,9 @@ public final class Outage {
    * one, idle since its last reconnect, is cancelled.
    */
   public void reset() {
-    Companion idle;
-    synchronized (this) {
-      failures = 0;
-      idle = companion;
-      companion = null;
-    }
+    failures = 0;
+    Companion idle = companion;
+    companion = null;
     if (idle != null) {
       idle.dispose();
     }
@@ -108,12 +110,9 @@ public final class Outage {
 
   /** Supervision ended: a pending reconnect never fires. */
   public void cancel() {
-    Companion pending;
-    synchronized (this) {
-      cancelled = true;
-      pending = companion;
-      companion = null;
-    }
+    cancelled = true;
+    Companion pending = companion;
+    companion = null;
     if (pending != null) {
       pending.dispose();
     }
@@ -124,20 +123,15 @@ public final class Outage {
    * which answers through {@link Decisions}, possibly before this method returns.
    */
   public void failed(Throwable failure, ContextView context) {
-    Companion current;
-    boolean fresh = false;
-    long count;
-    synchronized (this) {
-      if (cancelled) {
-        return;
-      }
-      count = ++failures;
-      current = companion;
-      if (current == null) {
-        current = new Companion(context);
-        companion = current;
-        fresh = true;
-      }
+    if (cancelled) {
+      return;
+    }
+    long count = ++failures;
+    Companion current = companion;
+    boolean fresh = current == null;
+    if (fresh) {
+      current = new Companion(context);
+      companion = current;
     }
     announced = false;
     failedAt = scheduler.now(TimeUnit.NANOSECONDS);
@@ -151,7 +145,8 @@ public final class Outage {
                 : retry;
         generated = observed.generateCompanion(current.signals.asFlux());
       } catch (Throwable e) {
-        decisions.giveUp(Operators.onOperatorError(e, Context.of(context)));
+        Throwable error = Operators.onOperatorError(e, Context.of(context));
+        decide(() -> decisions.giveUp(error));
         return;
       }
       generated.subscribe(current);
@@ -167,8 +162,9 @@ public final class Outage {
     events.reconnectScheduled(attempt(), Duration.ofNanos(unit.toNanos(delay)));
   }
 
-  private synchronized boolean isCurrent(Companion candidate) {
-    return companion == candidate;
+  /** Runs {@code decision} inside, after whatever runs there now. */
+  private void decide(Runnable decision) {
+    mailbox.execute(decision);
   }
 
   /** A retry signal counting within the outage. Immutable, so {@link #copy()} is itself. */
@@ -205,30 +201,39 @@ public final class Outage {
 
     @Override
     protected void hookOnNext(Object fired) {
-      if (!isCurrent(this)) {
-        return;
-      }
-      if (!announced) {
-        long waited = scheduler.now(TimeUnit.NANOSECONDS) - failedAt;
-        events.reconnectScheduled(attempt(), Duration.ofNanos(waited));
-      }
-      decisions.reconnect();
+      decide(
+          () -> {
+            if (companion != this) {
+              return;
+            }
+            if (!announced) {
+              long waited = scheduler.now(TimeUnit.NANOSECONDS) - failedAt;
+              events.reconnectScheduled(attempt(), Duration.ofNanos(waited));
+            }
+            decisions.reconnect();
+          });
     }
 
     @Override
     protected void hookOnError(Throwable error) {
-      if (!isCurrent(this)) {
-        Operators.onErrorDropped(error, context);
-        return;
-      }
-      decisions.giveUp(error);
+      decide(
+          () -> {
+            if (companion != this) {
+              Operators.onErrorDropped(error, context);
+              return;
+            }
+            decisions.giveUp(error);
+          });
     }
 
     @Override
     protected void hookOnComplete() {
-      if (isCurrent(this)) {
-        decisions.stop();
-      }
+      decide(
+          () -> {
+            if (companion == this) {
+              decisions.stop();
+            }
+          });
     }
   }
 
@@ -247,7 +252,11 @@ public final class Outage {
 
     @Override
     public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
-      announce(delay, unit);
+      if (mailbox.isInside()) {
+        announce(delay, unit);
+      } else {
+        mailbox.execute(() -> announce(delay, unit));
+      }
       return delegate.schedule(task, delay, unit);
     }
 

@@ -1,0 +1,488 @@
+package dev.lifeline.internal;
+
+import dev.lifeline.ConnectionClosedException;
+import dev.lifeline.Frame;
+import dev.lifeline.Heartbeat;
+import dev.lifeline.PeerDeadException;
+import dev.lifeline.Transport;
+import java.time.Duration;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
+import reactor.util.context.Context;
+
+/**
+ * One attempt and, once its handshake succeeded, one physical connection: its handshake, its
+ * inbound frames (heartbeat traffic kept from the application, C8), its outbound stream, its {@link
+ * Watchdog} (C2, C3) and how it ended.
+ *
+ * <p><b>Confined</b> to the connection's {@link Mailbox}: every signal of the transport hops in
+ * before it touches a field (inline, without allocating, when no one else is inside; queued behind
+ * the current input when the transport calls back from inside), so the fields are plain. The one
+ * exception is the writer's {@link #request(long)} from inside its {@code onNext}, which only adds
+ * demand to the outbox and is taken at once. A signal from a link that is no longer its {@link
+ * Supervision}'s current one, or that ended, changes nothing.
+ *
+ * <p>The inbound stream ends, for the supervision, with the cause to reconnect after or give up on:
+ * {@link PeerDeadException} when the watchdog killed the connection, {@link
+ * ConnectionClosedException} when the peer closed it (1006 without a close frame), or the
+ * transport's own error; or normally, once this side asked to close.
+ */
+final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscription {
+
+  /** What cancelling or closing closes the connection with (C1). */
+  static final Frame.Close NORMAL_CLOSURE = Frame.close(1000, "");
+
+  /** A close frame without a status code (RFC 6455, 7.1.5). */
+  private static final int NO_STATUS = 1005;
+
+  final int number;
+  private final Supervision supervision;
+  private final Mailbox mailbox;
+  private final Outbox outbox;
+  private final Heartbeat heartbeat;
+  private final Watchdog watchdog;
+  private final Handshake handshake = new Handshake();
+
+  private Transport.Connection connection;
+  private Subscription upstream;
+  private Subscriber<? super Frame> writer;
+  private boolean attached;
+  private boolean stampedPerRead;
+  private boolean provenAlive;
+  private boolean closing;
+  private boolean abandoned;
+  private boolean ended;
+  private long connectedAt;
+  private long confirmed;
+  private long writtenBeforeHeartbeat;
+  private Frame.Close peerClose;
+  private PeerDeadException death;
+
+  Link(Supervision supervision, int number) {
+    this.supervision = supervision;
+    this.number = number;
+    this.mailbox = supervision.mailbox;
+    this.outbox = supervision.outbox;
+    Settings settings = supervision.settings;
+    this.heartbeat = settings.heartbeat();
+    this.watchdog =
+        new Watchdog(
+            settings.scheduler(),
+            mailbox,
+            heartbeat,
+            heartbeat.interval(),
+            heartbeat.timeout(),
+            new Liveness());
+  }
+
+  /** Starts the handshake on {@code transport}. */
+  void connect(Transport transport) {
+    Mono<? extends Transport.Connection> attempt;
+    try {
+      attempt = transport.connect(this);
+    } catch (Throwable e) {
+      handshake.failed(Operators.onOperatorError(e, supervision.currentContext()));
+      return;
+    }
+    attempt.subscribe(handshake);
+  }
+
+  /** Ends this attempt for the supervision: abandons its handshake, or cancels its connection. */
+  void end() {
+    if (connection == null) {
+      abandon();
+    } else {
+      cancelInbound();
+    }
+  }
+
+  /** The supervision no longer wants this attempt's handshake. */
+  void abandon() {
+    if (abandoned) {
+      return;
+    }
+    abandoned = true;
+    ended = true;
+    Subscription s = handshake.subscription;
+    if (s != null) {
+      s.cancel();
+    }
+  }
+
+  /** The handshake succeeded: watch {@code established}. */
+  void open(Transport.Connection established) {
+    connection = established;
+    stampedPerRead = established.onBytesReceived(this::bytesReceived);
+    established.inbound().subscribe(this);
+  }
+
+  /** The application asks for {@code n} more frames. */
+  void requestInbound(long n) {
+    if (upstream != null && !ended) {
+      upstream.request(n);
+    }
+  }
+
+  /**
+   * Ends the connection with {@code frame}: frames the peer sends before its close still arrive,
+   * and the end is normal unless the peer refused something as its close crossed ours.
+   */
+  void close(Frame.Close frame) {
+    if (closing || connection == null) {
+      return;
+    }
+    closing = true;
+    watchdog.stop();
+    Transport.Connection c = connection;
+    c.close(frame).subscribe(null, e -> c.dispose());
+  }
+
+  /** The application cancelled: the connection is closed with 1000 and nothing more is read. */
+  void cancelInbound() {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    if (!closing) {
+      // before cancelling the transport's frames: the transport then knows this side closed, and
+      // the peer gets our 1000 first
+      close(NORMAL_CLOSURE);
+    }
+    stop();
+    if (upstream != null) {
+      upstream.cancel();
+    }
+  }
+
+  /** Application frames written to this connection after its last answered heartbeat (C9). */
+  long unconfirmedFrames() {
+    return attached ? outbox.written() - confirmed : 0;
+  }
+
+  // ---- the transport's inbound frames -------------------------------------------------------
+
+  @Override
+  public Context currentContext() {
+    return supervision.currentContext();
+  }
+
+  @Override
+  public void onSubscribe(Subscription s) {
+    inline(() -> subscribed(s));
+  }
+
+  @Override
+  public void onNext(Frame frame) {
+    if (mailbox.enter()) {
+      try {
+        frame(frame);
+      } finally {
+        mailbox.leave();
+      }
+    } else {
+      mailbox.execute(() -> frame(frame));
+    }
+  }
+
+  @Override
+  public void onError(Throwable error) {
+    mailbox.execute(() -> ended(error));
+  }
+
+  @Override
+  public void onComplete() {
+    mailbox.execute(() -> ended(null));
+  }
+
+  private void subscribed(Subscription s) {
+    if (upstream != null || ended) {
+      s.cancel();
+      return;
+    }
+    upstream = s;
+    connectedAt = watchdog.now();
+    watchdog.start();
+    long demand = supervision.demand();
+    if (demand > 0) {
+      s.request(demand);
+    }
+  }
+
+  /**
+   * Bytes arrived, perhaps part of a frame: the peer is alive (a large frame over a slow link may
+   * take longer than the heartbeat timeout to arrive whole). The frames come out of the same read.
+   */
+  private void bytesReceived() {
+    if (mailbox.enter()) {
+      try {
+        stamp();
+      } finally {
+        mailbox.leave();
+      }
+    } else {
+      mailbox.execute(this::stamp);
+    }
+  }
+
+  private void stamp() {
+    if (!ended) {
+      watchdog.stamp();
+    }
+  }
+
+  private void frame(Frame frame) {
+    if (ended) {
+      Operators.onNextDropped(frame, currentContext());
+      return;
+    }
+    if (!stampedPerRead) {
+      watchdog.stamp();
+    }
+    if (frame instanceof Frame.Text || frame instanceof Frame.Binary) {
+      if (!provenAlive) {
+        provenAlive();
+      }
+      // A text or binary answer is heartbeat traffic only while a heartbeat awaits it: the same
+      // text at any other time is the application's.
+      if (!watchdog.awaitingAnswer() || !heartbeat.isPong(frame)) {
+        supervision.deliver(frame);
+        return;
+      }
+      watchdog.answered();
+    } else if (frame instanceof Frame.Close close) {
+      peerClose = close;
+    } else {
+      if (!provenAlive) {
+        provenAlive();
+      }
+      if (heartbeat.isPong(frame)) {
+        watchdog.answered();
+      }
+    }
+    upstream.request(1);
+  }
+
+  /** The transport's frames ended: with {@code error}, or completed when null. */
+  private void ended(Throwable error) {
+    if (ended) {
+      if (error != null) {
+        Operators.onErrorDropped(error, currentContext());
+      }
+      return;
+    }
+    stop();
+    if (!provenAlive
+        && death == null
+        && watchdog.now() - connectedAt >= heartbeat.timeout().toNanos()) {
+      // A connection the peer ended after it stayed open for at least the heartbeat timeout counts
+      // as established even if no frame arrived (a quiet feed behind a proxy that closes idle
+      // connections), unlike one the peer ends at once (a flapping server) or one found dead.
+      provenAlive();
+    }
+    if (closing && death == null) {
+      supervision.linkEnded(this, refusal(error), true);
+      return;
+    }
+    Throwable cause = death != null ? death : error;
+    if (cause == null) {
+      Frame.Close close = peerClose;
+      cause =
+          close == null
+              ? new ConnectionClosedException(ConnectionClosedException.ABNORMAL_CLOSURE, "")
+              : new ConnectionClosedException(close.code(), close.reason());
+    }
+    supervision.linkEnded(this, cause, false);
+  }
+
+  /**
+   * The peer's own close status if it ended the connection with an error while this side was
+   * closing it (its close crossed ours: a frame it refused with 1008, say), for the {@code
+   * Disconnected} event; null for the usual answers (1000, 1001, no status).
+   */
+  private ConnectionClosedException refusal(Throwable error) {
+    if (error instanceof ConnectionClosedException refused) {
+      return isRefusal(refused.code()) ? refused : null;
+    }
+    Frame.Close close = peerClose;
+    if (error != null || close == null || !isRefusal(close.code())) {
+      return null;
+    }
+    return new ConnectionClosedException(close.code(), close.reason());
+  }
+
+  private static boolean isRefusal(int code) {
+    return code != 1000 && code != 1001 && code != NO_STATUS;
+  }
+
+  private void provenAlive() {
+    provenAlive = true;
+    supervision.provenAlive();
+  }
+
+  private void stop() {
+    ended = true;
+    watchdog.stop();
+    if (attached) {
+      outbox.detach(this);
+    }
+  }
+
+  /**
+   * Runs {@code task} inside; directly when the transport calls back from inside. Only for the
+   * handshake's signals and the inbound subscription, which a synchronous transport gives while
+   * {@link #connect} or {@link #open} is the last step of the input that called it.
+   */
+  private void inline(Runnable task) {
+    if (mailbox.isInside()) {
+      task.run();
+    } else {
+      mailbox.execute(task);
+    }
+  }
+
+  // ---- the transport's writer: this connection's outbound stream ---------------------------
+
+  @Override
+  public void subscribe(Subscriber<? super Frame> subscriber) {
+    mailbox.execute(
+        () -> {
+          if (writer != null) {
+            Operators.error(
+                subscriber,
+                new IllegalStateException(
+                    "a connection's outbound frames can be subscribed once; this one already is"));
+            return;
+          }
+          writer = subscriber;
+          if (!ended && supervision.isCurrent(this)) {
+            attached = true;
+            outbox.attach(this, subscriber);
+          }
+          // inside and attached: the writer's first request is taken at once
+          subscriber.onSubscribe(this);
+        });
+  }
+
+  @Override
+  public void request(long n) {
+    if (n <= 0) {
+      return;
+    }
+    if (mailbox.enter()) {
+      try {
+        outbox.request(this, n);
+      } finally {
+        mailbox.leave();
+      }
+    } else if (mailbox.isInside()) {
+      outbox.request(this, n); // the writer asks for more from inside onNext
+    } else {
+      mailbox.execute(() -> outbox.request(this, n));
+    }
+  }
+
+  @Override
+  public void cancel() {
+    mailbox.execute(() -> outbox.detach(this));
+  }
+
+  /** The watchdog's view of this connection. */
+  private final class Liveness implements Watchdog.Owner {
+    @Override
+    public void sendHeartbeat(long sequence, Frame ping) {
+      writtenBeforeHeartbeat = outbox.written();
+      supervision.events.heartbeatSent(sequence);
+      outbox.sendHeartbeat(ping);
+    }
+
+    @Override
+    public void heartbeatAnswered(long sequence, Duration roundTrip) {
+      // the answer came after the peer read every frame written before its heartbeat
+      confirmed = writtenBeforeHeartbeat;
+      supervision.events.heartbeatAnswered(sequence, roundTrip);
+    }
+
+    @Override
+    public boolean reading() {
+      return supervision.demand() != 0;
+    }
+
+    @Override
+    public void dead(long sequence, long answered, Duration silence) {
+      death = new PeerDeadException(heartbeat.timeout(), sequence, answered);
+      // Detach first: a frame sent in reaction to the event must wait for the next connection,
+      // not go into this dead one.
+      if (attached) {
+        outbox.detach(Link.this);
+      }
+      supervision.events.peerDead(sequence, silence);
+      connection.dispose();
+    }
+  }
+
+  /** This attempt's handshake. */
+  private final class Handshake implements CoreSubscriber<Transport.Connection> {
+    Subscription subscription;
+    private boolean connected;
+
+    @Override
+    public Context currentContext() {
+      return supervision.handshakeContext();
+    }
+
+    @Override
+    public void onSubscribe(Subscription s) {
+      inline(
+          () -> {
+            subscription = s;
+            if (abandoned) {
+              s.cancel();
+            } else {
+              s.request(Long.MAX_VALUE);
+            }
+          });
+    }
+
+    @Override
+    public void onNext(Transport.Connection established) {
+      inline(
+          () -> {
+            connected = true;
+            supervision.handshakeDone(Link.this, established);
+          });
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      inline(() -> failed(error));
+    }
+
+    @Override
+    public void onComplete() {
+      inline(
+          () -> {
+            if (!connected) {
+              failed(
+                  new IllegalStateException(
+                      "transport "
+                          + supervision.settings.transport()
+                          + " completed without a"
+                          + " connection"));
+            }
+          });
+    }
+
+    void failed(Throwable error) {
+      if (connected || abandoned) {
+        Operators.onErrorDropped(error, currentContext());
+        return;
+      }
+      ended = true;
+      supervision.handshakeFailed(Link.this, error);
+    }
+  }
+}

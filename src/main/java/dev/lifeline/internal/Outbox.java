@@ -1,0 +1,247 @@
+package dev.lifeline.internal;
+
+import dev.lifeline.Frame;
+import dev.lifeline.OutboundBufferFullException;
+import java.util.ArrayDeque;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscriber;
+import reactor.core.publisher.Mono;
+
+/**
+ * The application's frames on their way to whichever connection is live (C9): a bounded queue of
+ * sends, drained in order into the current connection's writer as its transport requests frames.
+ * Heartbeats overtake queued frames, since a heartbeat stuck behind a backlog would prove nothing.
+ *
+ * <p><b>Confined</b> to the connection's {@link Mailbox}: every method runs inside it, and every
+ * field is plain. The sends ({@link SendOne}, {@link SendStream}) hop into the mailbox before they
+ * touch anything here.
+ *
+ * <p>A send completes when its frame is handed to a live connection's transport; it fails with
+ * {@link OutboundBufferFullException} when {@code capacity} frames already wait (exactly: a place
+ * is free the moment a frame leaves or is withdrawn), and with the terminal error when supervision
+ * ends first. A frame offered while nothing waits and the connection has demand skips the queue.
+ * Every frame handed to a connection goes through {@link #write(Frame)}, which counts it: the place
+ * where frames written but not yet confirmed can be kept.
+ */
+public final class Outbox {
+
+  /** One entry of the queue: one frame's send, or a stream with frames waiting. */
+  interface Ticket {
+    /** Writes what can go now, while {@link Outbox#ready()}. */
+    void emitTo(Outbox outbox);
+
+    /** Supervision ended before this ticket's frames left. */
+    void fail(Throwable cause);
+  }
+
+  final Mailbox mailbox;
+  private final int capacity;
+
+  /** Made when the first frame has to wait: an idle connection holds none. */
+  private ArrayDeque<Ticket> queue;
+
+  /** Frames holding a place: waiting in the queue, not yet written or withdrawn. */
+  private int waiting;
+
+  private Throwable terminal;
+  private Frame heartbeat;
+
+  /** The live connection's writer, or null while there is none. */
+  private Subscriber<? super Frame> writer;
+
+  /** Who attached {@link #writer}: its requests are the only ones that count. */
+  private Object owner;
+
+  private long demand;
+  private long written;
+  private boolean draining;
+  private boolean again;
+
+  public Outbox(Mailbox mailbox, int capacity) {
+    this.mailbox = mailbox;
+    this.capacity = capacity;
+  }
+
+  /** A send of {@code frame}: lazy, offered when subscribed. */
+  public Mono<Void> send(Frame frame) {
+    return new SendOne(this, frame);
+  }
+
+  /** A send of every frame of {@code frames}: lazy, subscribes with a bounded prefetch. */
+  public Mono<Void> sendAll(Publisher<? extends Frame> frames) {
+    return new SendStream.Send(this, frames);
+  }
+
+  /** {@code writer} of {@code owner}'s connection receives frames from now on. */
+  public void attach(Object owner, Subscriber<? super Frame> writer) {
+    this.owner = owner;
+    this.writer = writer;
+    this.demand = 0;
+    this.written = 0;
+  }
+
+  /** {@code owner}'s transport asked for {@code n} more frames; ignored from an old connection. */
+  public void request(Object owner, long n) {
+    if (owner != this.owner || writer == null) {
+      return;
+    }
+    long d = demand + n;
+    demand = d < 0 ? Long.MAX_VALUE : d;
+    drain();
+  }
+
+  /**
+   * Stops handing frames to the current connection; waiting frames stay for the next one, and a
+   * heartbeat not written yet is dropped with the connection it was for.
+   */
+  public void detach(Object owner) {
+    if (owner == this.owner) {
+      release();
+    }
+  }
+
+  private void release() {
+    writer = null;
+    owner = null;
+    heartbeat = null;
+    demand = 0;
+  }
+
+  /** Hands {@code ping} to the live connection ahead of any waiting frame. */
+  public void sendHeartbeat(Frame ping) {
+    if (writer != null) {
+      heartbeat = ping;
+      drain();
+    }
+  }
+
+  /** The application frames handed to the current (or last) connection. */
+  public long written() {
+    return written;
+  }
+
+  /** Frames waiting for a connection. */
+  public int waiting() {
+    return waiting;
+  }
+
+  /** Ends the outbox: every waiting frame and every later send fails with {@code cause}. */
+  public void terminate(Throwable cause) {
+    if (terminal == null) {
+      terminal = cause;
+      release();
+      drain();
+    }
+  }
+
+  // ---- for the sends, inside the mailbox ---------------------------------------------------
+
+  /** A single frame's send arrived. */
+  void offer(SendOne send) {
+    if (terminal != null) {
+      send.fail(terminal);
+      return;
+    }
+    if (nothingWaits() && ready()) {
+      send.emitTo(this);
+      return;
+    }
+    Throwable refused = reserve();
+    if (refused != null) {
+      send.fail(refused);
+      return;
+    }
+    enqueue(send);
+  }
+
+  /** Whether no send waits ahead of a new frame. */
+  boolean nothingWaits() {
+    return queue == null || queue.isEmpty();
+  }
+
+  /** Takes a place for one frame: null if there was one, otherwise why not. */
+  Throwable reserve() {
+    if (terminal != null) {
+      return terminal;
+    }
+    if (waiting >= capacity) {
+      return new OutboundBufferFullException(capacity);
+    }
+    waiting++;
+    return null;
+  }
+
+  /** Gives back {@code places} places: their frames left or were withdrawn. */
+  void free(int places) {
+    waiting -= places;
+  }
+
+  void enqueue(Ticket ticket) {
+    if (queue == null) {
+      queue = new ArrayDeque<>();
+    }
+    queue.add(ticket);
+  }
+
+  /** A ticket withdrawn before its turn (its sender cancelled or failed). */
+  void remove(Ticket ticket) {
+    if (queue != null) {
+      queue.remove(ticket);
+    }
+  }
+
+  /**
+   * Whether an application frame can be written now; writes a pending heartbeat first, so that it
+   * overtakes every waiting frame.
+   */
+  boolean ready() {
+    if (writer == null || demand == 0) {
+      return false;
+    }
+    Frame ping = heartbeat;
+    if (ping != null) {
+      heartbeat = null;
+      demand--;
+      writer.onNext(ping);
+      return writer != null && demand != 0;
+    }
+    return true;
+  }
+
+  /** Writes an application frame, after {@link #ready()}. */
+  void write(Frame frame) {
+    demand--;
+    written++;
+    writer.onNext(frame);
+  }
+
+  /**
+   * Hands waiting frames to the writer while it has demand. Re-entrant calls (a writer requesting
+   * more from inside {@code onNext}, a stream answering a request synchronously) only ask the loop
+   * running to go round once more.
+   */
+  void drain() {
+    if (draining) {
+      again = true;
+      return;
+    }
+    draining = true;
+    try {
+      do {
+        again = false;
+        Ticket ticket;
+        if (terminal != null) {
+          while (queue != null && (ticket = queue.poll()) != null) {
+            ticket.fail(terminal);
+          }
+        } else {
+          while (ready() && queue != null && (ticket = queue.poll()) != null) {
+            ticket.emitTo(this);
+          }
+        }
+      } while (again);
+    } finally {
+      draining = false;
+    }
+  }
+}

@@ -1,0 +1,246 @@
+package dev.lifeline.internal;
+
+import dev.lifeline.Frame;
+import java.util.ArrayDeque;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Exceptions;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
+import reactor.util.context.Context;
+
+/**
+ * A stream of frames being sent. Requests {@value #PREFETCH} frames and more as the connection
+ * takes them. A frame that arrives while nothing waits and the connection has demand is written at
+ * once; the others wait in this stream's own queue, each holding a place in the {@link Outbox}, and
+ * the stream is one ticket in the outbox while it holds any: the outbox takes as many as the
+ * connection's demand allows in one visit, then puts the stream back at the end if frames remain.
+ * Completes when the stream completed and its last frame left; on overflow, termination, a close
+ * frame, an error of the stream or cancellation it stops, and its frames still waiting are
+ * withdrawn.
+ *
+ * <p><b>Confined</b> to the connection's {@link Mailbox}: each signal of the stream hops in
+ * (inline, without allocating, when no one else is inside, or directly when the stream answers a
+ * request the engine made from inside), so every field is plain.
+ */
+final class SendStream implements CoreSubscriber<Frame>, Subscription, Outbox.Ticket {
+  private static final int PREFETCH = 32;
+  private static final int REPLENISH = 24;
+
+  /** The {@code Mono} of {@code send(Publisher)}: one stream subscription per subscriber. */
+  static final class Send extends Mono<Void> {
+    private final Outbox outbox;
+    private final Publisher<? extends Frame> frames;
+
+    Send(Outbox outbox, Publisher<? extends Frame> frames) {
+      this.outbox = outbox;
+      this.frames = frames;
+    }
+
+    @Override
+    public void subscribe(CoreSubscriber<? super Void> actual) {
+      frames.subscribe(new SendStream(outbox, actual));
+    }
+  }
+
+  private final Outbox outbox;
+  private final Mailbox mailbox;
+  private final CoreSubscriber<? super Void> actual;
+  private Subscription upstream;
+
+  /** Frames waiting, each holding a place; made when the first one has to wait. */
+  private ArrayDeque<Frame> waiting;
+
+  private long received;
+  private long handed;
+  private int taken;
+  private boolean queued;
+  private boolean done;
+  private boolean finished;
+
+  private SendStream(Outbox outbox, CoreSubscriber<? super Void> actual) {
+    this.outbox = outbox;
+    this.mailbox = outbox.mailbox;
+    this.actual = actual;
+  }
+
+  @Override
+  public Context currentContext() {
+    return actual.currentContext();
+  }
+
+  @Override
+  public void onSubscribe(Subscription s) {
+    if (Operators.validate(upstream, s)) {
+      upstream = s;
+      actual.onSubscribe(this);
+      // inside, so that frames the stream emits at once are taken inside too, without a task each
+      inside(() -> upstream.request(PREFETCH));
+    }
+  }
+
+  @Override
+  public void onNext(Frame frame) {
+    if (mailbox.enter()) {
+      try {
+        accept(frame);
+      } finally {
+        mailbox.leave();
+      }
+    } else if (mailbox.isInside()) {
+      accept(frame); // answering a request made inside: the outbox is in a consistent state
+    } else {
+      mailbox.execute(() -> accept(frame));
+    }
+  }
+
+  @Override
+  public void onError(Throwable error) {
+    inside(() -> stop(error));
+  }
+
+  @Override
+  public void onComplete() {
+    inside(this::completed);
+  }
+
+  @Override
+  public void request(long n) {
+    // a Mono<Void> emits no value: demand has nothing to govern
+  }
+
+  @Override
+  public void cancel() {
+    mailbox.execute(
+        () -> {
+          if (!finished) {
+            finished = true;
+            withdraw();
+            upstream.cancel();
+          }
+        });
+  }
+
+  private void inside(Runnable task) {
+    if (mailbox.isInside()) {
+      task.run();
+    } else {
+      mailbox.execute(task);
+    }
+  }
+
+  private void accept(Frame frame) {
+    if (finished) {
+      return;
+    }
+    if (frame instanceof Frame.Close) {
+      stop(
+          new IllegalArgumentException(
+              "close frames are not sent with send(); call close() to end the connection"));
+      return;
+    }
+    received++;
+    if (!queued && outbox.nothingWaits() && outbox.ready()) {
+      outbox.write(frame);
+      handed++;
+      requestMore(1);
+      return;
+    }
+    if (waiting != null && waiting.size() == PREFETCH) {
+      stop(Exceptions.failWithOverflow(Exceptions.BACKPRESSURE_ERROR_QUEUE_FULL));
+      return;
+    }
+    Throwable refused = outbox.reserve();
+    if (refused != null) {
+      stop(refused);
+      return;
+    }
+    if (waiting == null) {
+      waiting = new ArrayDeque<>(PREFETCH);
+    }
+    waiting.add(frame);
+    if (!queued) {
+      queued = true;
+      outbox.enqueue(this);
+      outbox.drain();
+    }
+  }
+
+  private void completed() {
+    done = true;
+    if (!finished && handed == received) {
+      finished = true;
+      actual.onComplete();
+    }
+  }
+
+  @Override
+  public void emitTo(Outbox out) {
+    int written = 0;
+    Frame frame;
+    while (!finished && out.ready() && (frame = waiting.poll()) != null) {
+      out.free(1);
+      out.write(frame);
+      written++;
+    }
+    if (finished) {
+      return;
+    }
+    if (waiting.isEmpty()) {
+      queued = false;
+    } else {
+      out.enqueue(this); // frames remain: to the end of the queue, behind other senders
+    }
+    handed += written;
+    if (written > 0) {
+      requestMore(written);
+    }
+    if (done && !finished && handed == received) {
+      finished = true;
+      actual.onComplete();
+    }
+  }
+
+  /** Asks the stream for more once enough of its frames left; may be answered synchronously. */
+  private void requestMore(int n) {
+    taken += n;
+    if (taken >= REPLENISH) {
+      int more = taken;
+      taken = 0;
+      upstream.request(more);
+    }
+    if (done && !finished && handed == received) {
+      finished = true;
+      actual.onComplete();
+    }
+  }
+
+  @Override
+  public void fail(Throwable cause) {
+    queued = false;
+    stop(cause);
+  }
+
+  private void stop(Throwable cause) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    withdraw();
+    upstream.cancel();
+    actual.onError(cause);
+  }
+
+  /** Withdraws every frame still waiting: their places are free for other senders at once. */
+  private void withdraw() {
+    if (waiting != null && !waiting.isEmpty()) {
+      outbox.free(waiting.size());
+      waiting.clear();
+    }
+    if (queued) {
+      queued = false;
+      outbox.remove(this);
+    }
+  }
+}

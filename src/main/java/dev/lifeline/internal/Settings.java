@@ -1,0 +1,25 @@
+package dev.lifeline.internal;
+
+import dev.lifeline.Heartbeat;
+import dev.lifeline.Transport;
+import java.util.function.Predicate;
+import reactor.core.scheduler.Scheduler;
+import reactor.util.retry.Retry;
+
+/**
+ * A supervisor's configuration, as every connection it makes sees it: immutable, shared.
+ *
+ * @param transport opens each physical connection
+ * @param heartbeat what proves the peer alive, and when (C2, C3)
+ * @param retry the reconnect policy, per outage (C4 to C6)
+ * @param retryable which failures are worth a reconnect (C7)
+ * @param scheduler every timer and time stamp
+ * @param outboundBufferCapacity how many frames may wait for a connection (C9)
+ */
+public record Settings(
+    Transport transport,
+    Heartbeat heartbeat,
+    Retry retry,
+    Predicate<Throwable> retryable,
+    Scheduler scheduler,
+    int outboundBufferCapacity) {}

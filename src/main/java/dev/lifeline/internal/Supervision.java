@@ -1,0 +1,431 @@
+package dev.lifeline.internal;
+
+import dev.lifeline.ConnectionEvent;
+import dev.lifeline.Frame;
+import dev.lifeline.ReconnectsExhaustedException;
+import dev.lifeline.SupervisorClosedException;
+import dev.lifeline.Transport;
+import java.util.ArrayList;
+import java.util.List;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Exceptions;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+import reactor.core.publisher.Operators;
+import reactor.util.context.Context;
+
+/**
+ * The engine of one {@code SupervisedConnection}: one state machine that runs the attempts one
+ * after the other (C4), relays each live connection's frames to the application with its demand
+ * carried over from one connection to the next, hands failures to the {@link Outage}, and ends
+ * supervision once.
+ *
+ * <p><b>One thread of control.</b> Every input — the application's subscribe, request, cancel,
+ * close and sends; the transport's handshake results, frames, completion and errors; timer ticks;
+ * retry decisions — runs inside this connection's {@link Mailbox}, one at a time. The state below,
+ * and that of the {@link Link}, {@link Watchdog}, {@link Outbox} and {@link Outage} it owns, is
+ * plain fields. The only field read from outside is {@link #finished}, for {@code isDisposed()}.
+ *
+ * <p>States, in {@link #state}:
+ *
+ * <ul>
+ *   <li>{@code IDLE}: not subscribed yet; nothing happens (C1).
+ *   <li>{@code CONNECTING}: an attempt's handshake is in flight (exactly one, C4).
+ *   <li>{@code OPEN}: its connection is live.
+ *   <li>{@code CLOSING}: this side closed the live connection (the application's {@code close()},
+ *       or a retry policy that ended while its reconnect was live) and waits for it to end; the
+ *       peer's frames before its close still reach the application.
+ *   <li>{@code WAITING}: the connection ended for a retryable reason; the retry policy decides.
+ *   <li>{@code DONE}: supervision ended or the application cancelled. Final.
+ * </ul>
+ *
+ * <p>Demand is one number: what the application requested and was not delivered yet ({@code
+ * Long.MAX_VALUE} for unbounded). Each connection is asked for it when it opens, and for every
+ * further request while it is live.
+ */
+public final class Supervision extends Flux<Frame> implements Subscription, Outage.Decisions {
+
+  private enum State {
+    IDLE,
+    CONNECTING,
+    OPEN,
+    CLOSING,
+    WAITING,
+    DONE
+  }
+
+  final Settings settings;
+  final Mailbox mailbox;
+  final EventLog events;
+  final Outbox outbox;
+  private final Outage outage;
+
+  /** Whether supervision ended; written inside, read by any thread for {@code isDisposed()}. */
+  private volatile boolean finished;
+
+  private State state = State.IDLE;
+  private CoreSubscriber<? super Frame> actual;
+  private boolean started;
+  private long demand;
+  private Link link;
+  private Throwable policyError;
+  private List<MonoSink<Void>> closers;
+  private Context handshakeContext;
+
+  public Supervision(Settings settings) {
+    this.settings = settings;
+    this.mailbox = new Mailbox(this::requested);
+    this.events = new EventLog(settings.scheduler());
+    this.outbox = new Outbox(mailbox, settings.outboundBufferCapacity());
+    this.outage =
+        new Outage(
+            settings.retry(), settings.retryable(), settings.scheduler(), events, mailbox, this);
+  }
+
+  public Flux<ConnectionEvent> events() {
+    return events.events();
+  }
+
+  public Mono<Void> send(Frame frame) {
+    return outbox.send(frame);
+  }
+
+  public Mono<Void> sendAll(Publisher<? extends Frame> frames) {
+    return outbox.sendAll(frames);
+  }
+
+  /** Whether supervision has ended. */
+  public boolean isFinished() {
+    return finished;
+  }
+
+  /** Ends supervision; see {@code SupervisedConnection.close()}. Completes once it ended. */
+  public Mono<Void> close() {
+    return Mono.create(sink -> mailbox.execute(() -> closing(sink)));
+  }
+
+  // ---- the application's inputs ------------------------------------------------------------
+
+  @Override
+  public void subscribe(CoreSubscriber<? super Frame> subscriber) {
+    mailbox.execute(() -> start(subscriber));
+  }
+
+  @Override
+  public void request(long n) {
+    if (Operators.validate(n)) {
+      mailbox.request(n);
+    }
+  }
+
+  @Override
+  public void cancel() {
+    mailbox.execute(this::cancelled);
+  }
+
+  private void start(CoreSubscriber<? super Frame> subscriber) {
+    if (started) {
+      if (finished && actual == null) {
+        Operators.complete(subscriber); // closed before anyone subscribed
+      } else {
+        Operators.error(
+            subscriber,
+            new IllegalStateException(
+                "inbound() of a SupervisedConnection can be subscribed once and already was;"
+                    + " use share() or publish() to give it several subscribers"));
+      }
+      return;
+    }
+    started = true;
+    actual = subscriber;
+    subscriber.onSubscribe(this);
+    connect();
+  }
+
+  /** Inside, from {@link Mailbox#request}: the application asked for {@code n} more. */
+  private void requested(long n) {
+    if (state == State.DONE || actual == null) {
+      return;
+    }
+    long d = demand + n;
+    demand = d < 0 ? Long.MAX_VALUE : d;
+    if (link != null) {
+      link.requestInbound(n);
+    }
+  }
+
+  private void cancelled() {
+    if (state == State.DONE) {
+      return;
+    }
+    state = State.DONE;
+    Link current = link;
+    if (current != null) {
+      current.end(); // closes a live connection with 1000 (C1)
+    }
+    finish(null, true);
+  }
+
+  private void closing(MonoSink<Void> sink) {
+    if (finished) {
+      sink.success();
+      return;
+    }
+    if (closers == null) {
+      closers = new ArrayList<>(1);
+    }
+    closers.add(sink);
+    switch (state) {
+      case IDLE -> {
+        started = true;
+        state = State.DONE;
+        finish(null, false);
+      }
+      case OPEN -> {
+        // The closing handshake: frames the peer sends before its close still reach the
+        // application, whose stream completes when the connection has closed.
+        state = State.CLOSING;
+        link.close(Link.NORMAL_CLOSURE);
+      }
+      case CONNECTING -> {
+        state = State.DONE;
+        link.abandon();
+        endNormally();
+      }
+      case WAITING -> {
+        state = State.DONE;
+        endNormally();
+      }
+      default -> {
+        // CLOSING: already on its way; DONE: finished above
+      }
+    }
+  }
+
+  // ---- attempts ------------------------------------------------------------------------------
+
+  private void connect() {
+    state = State.CONNECTING;
+    Link next = new Link(this, outage.attempt());
+    link = next;
+    events.connecting(next.number);
+    next.connect(settings.transport());
+  }
+
+  boolean isCurrent(Link candidate) {
+    return link == candidate && state != State.DONE;
+  }
+
+  void handshakeDone(Link from, Transport.Connection connection) {
+    if (link != from || state != State.CONNECTING) {
+      // completed just as the attempt was abandoned: closed, not left open with nobody to close it
+      connection.dispose();
+      return;
+    }
+    state = State.OPEN;
+    events.connected(from.number);
+    from.open(connection);
+  }
+
+  void handshakeFailed(Link from, Throwable error) {
+    if (link != from || state != State.CONNECTING) {
+      Operators.onErrorDropped(error, currentContext());
+      return;
+    }
+    events.disconnected(from.number, error, 0);
+    failed(error);
+  }
+
+  /**
+   * {@code from}'s connection ended: normally (this side closed it; {@code cause} is the peer's
+   * refusal if its close crossed ours, else null), or with {@code cause} to reconnect after.
+   */
+  void linkEnded(Link from, Throwable cause, boolean normal) {
+    if (link != from || state == State.DONE) {
+      return;
+    }
+    if (cause != null) {
+      events.disconnected(from.number, cause, from.unconfirmedFrames());
+    }
+    if (normal) {
+      state = State.DONE;
+      endNormally();
+      return;
+    }
+    failed(cause);
+  }
+
+  /** The connection of the peer's first frame arrived, or it stayed up (C5). */
+  void provenAlive() {
+    outage.reset();
+  }
+
+  /** The current attempt failed with {@code failure}. */
+  private void failed(Throwable failure) {
+    if (state == State.CLOSING) {
+      state = State.DONE;
+      endNormally();
+      return;
+    }
+    if (!outage.retryable(failure)) {
+      state = State.DONE;
+      endWith(failure);
+      return;
+    }
+    state = State.WAITING;
+    outage.failed(failure, currentContext());
+  }
+
+  @Override
+  public void reconnect() {
+    if (state == State.WAITING) {
+      connect();
+    }
+  }
+
+  @Override
+  public void giveUp(Throwable error) {
+    policyEnded(error);
+  }
+
+  @Override
+  public void stop() {
+    policyEnded(null);
+  }
+
+  /** The retry policy's companion ended: with {@code error}, or completed when null. */
+  private void policyEnded(Throwable error) {
+    switch (state) {
+      case WAITING -> {
+        state = State.DONE;
+        if (error == null) {
+          endNormally();
+        } else {
+          endWith(policyError(error));
+        }
+      }
+      case CONNECTING -> {
+        // It ended right after firing a reconnect (Retry.from(s -> s.take(n)) does): supervision
+        // ends and that attempt is stopped, as Reactor's retryWhen cancels it.
+        policyError = error;
+        state = State.DONE;
+        link.abandon();
+        endNormally();
+      }
+      case OPEN -> {
+        // the same with the attempt connected: closed as close() closes it, so the application's
+        // terminal signal still comes after its last frame
+        policyError = error;
+        state = State.CLOSING;
+        link.close(Link.NORMAL_CLOSURE);
+      }
+      case CLOSING -> policyError = error;
+      default -> {
+        // IDLE cannot be (no outage before the first attempt); DONE: nothing left to end
+      }
+    }
+  }
+
+  // ---- the live connection's frames ----------------------------------------------------------
+
+  /**
+   * What the application requested and was not delivered yet; {@code Long.MAX_VALUE}: unbounded.
+   */
+  long demand() {
+    return demand;
+  }
+
+  void deliver(Frame frame) {
+    if (demand != Long.MAX_VALUE) {
+      demand--;
+    }
+    actual.onNext(frame);
+  }
+
+  Context currentContext() {
+    return actual == null ? Context.empty() : actual.currentContext();
+  }
+
+  /**
+   * The application's context, plus a discard hook: a connection whose handshake completes just
+   * after the attempt was abandoned is dropped by the transport's {@code Mono}, and disposed here.
+   */
+  Context handshakeContext() {
+    Context context = handshakeContext;
+    if (context == null) {
+      context = Operators.enableOnDiscard(currentContext(), Supervision::disposeDiscarded);
+      handshakeContext = context;
+    }
+    return context;
+  }
+
+  private static void disposeDiscarded(Object discarded) {
+    if (discarded instanceof Transport.Connection connection) {
+      connection.dispose();
+    }
+  }
+
+  // ---- the end -------------------------------------------------------------------------------
+
+  private void endNormally() {
+    Throwable policy = policyError;
+    if (policy != null) {
+      endWith(policyError(policy));
+      return;
+    }
+    // supervision ends first, so an application that stops at the terminal signal has seen
+    // every event (Closed last) and finds the connection disposed
+    finish(null, false);
+    actual.onComplete();
+  }
+
+  private void endWith(Throwable error) {
+    finish(error, false);
+    actual.onError(error);
+  }
+
+  private Throwable policyError(Throwable error) {
+    if (!Exceptions.isRetryExhausted(error)) {
+      return error;
+    }
+    int attempts = outage.reconnectAttempts();
+    Throwable cause = error.getCause() == null ? error : error.getCause();
+    events.exhausted(attempts, cause);
+    return new ReconnectsExhaustedException(attempts, cause);
+  }
+
+  /** Ends supervision once: {@code error} is the application's terminal error, null for none. */
+  private void finish(Throwable error, boolean cancelled) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    state = State.DONE;
+    // the companion of the current outage, pending or idle since its last reconnect
+    outage.cancel();
+    // Let go of the last connection, ended by now or abandoned: an application that keeps a closed
+    // SupervisedConnection must not keep its socket state.
+    Link last = link;
+    link = null;
+    if (last != null) {
+      last.end();
+    }
+    outbox.terminate(
+        error != null
+            ? error
+            : new SupervisorClosedException(
+                cancelled
+                    ? "supervision ended: the inbound stream was cancelled before this frame was"
+                        + " sent"
+                    : "supervision ended: the connection was closed before this frame was sent"));
+    events.closed(error);
+    List<MonoSink<Void>> waiting = closers;
+    closers = null;
+    if (waiting != null) {
+      waiting.forEach(MonoSink::success);
+    }
+  }
+}

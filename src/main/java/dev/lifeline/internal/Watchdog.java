@@ -1,0 +1,196 @@
+package dev.lifeline.internal;
+
+import dev.lifeline.Frame;
+import dev.lifeline.Heartbeat;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import reactor.core.Disposable;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The liveness rule of one connection, for the client's connections and the server's alike: a
+ * last-inbound stamp, one timer, and the awaiting-answer mark.
+ *
+ * <p><b>Confined</b> to its owner's serial context (a {@link Mailbox} on the client, the channel's
+ * event loop on the server), given as the {@link Executor} its timer hops into: every method is
+ * called from there, and the fields are plain.
+ *
+ * <p>With a heartbeat (C2, C3): after {@code interval} without inbound traffic a heartbeat goes
+ * out; if nothing at all arrives within {@code timeout} after it, the peer is dead. Without one
+ * (the server's idle limit): after {@code interval} of silence the peer is dead. Per frame the
+ * owner calls {@link #stamp()}, which reads the clock and writes one field; nothing is rescheduled
+ * per frame. When the timer fires it either sleeps until {@code lastInbound + interval} or acts.
+ *
+ * <p>A peer is never judged dead while its owner is not {@linkplain Owner#reading() reading} (the
+ * application's backpressure holds the answer unread): the timeout is checked again a timeout
+ * later.
+ */
+public final class Watchdog {
+
+  /** What the watchdog asks of and tells its owner; called from the owner's context. */
+  public interface Owner {
+    /** Sends {@code ping}, heartbeat number {@code sequence}, ahead of any waiting frame. */
+    void sendHeartbeat(long sequence, Frame ping);
+
+    /** Heartbeat {@code sequence} was answered after {@code roundTrip}. */
+    void heartbeatAnswered(long sequence, Duration roundTrip);
+
+    /** Whether the connection is read now, so that an answer could arrive. */
+    boolean reading();
+
+    /** The peer is dead: nothing arrived for {@code silence}; {@code sequence} went unanswered. */
+    void dead(long sequence, long answered, Duration silence);
+  }
+
+  private final Scheduler scheduler;
+  private final Executor context;
+  private final Heartbeat heartbeat;
+  private final Owner owner;
+  private final long intervalNanos;
+  private final long timeoutNanos;
+  private final Runnable tick = this::onTimer;
+  private final Runnable hop = this::hop;
+
+  private Disposable timer;
+  private boolean stopped;
+  private long lastInbound;
+
+  /** Whether a heartbeat waits for any inbound traffic (the timeout runs). */
+  private boolean awaiting;
+
+  /** The heartbeat waiting for its answer (its pong), 0 for none. */
+  private long outstanding;
+
+  private long sequence;
+  private long answered;
+  private long sentAt;
+  private long silentSince;
+
+  /**
+   * @param heartbeat what to send after {@code interval} of silence, or null to declare the peer
+   *     dead then
+   */
+  public Watchdog(
+      Scheduler scheduler,
+      Executor context,
+      Heartbeat heartbeat,
+      Duration interval,
+      Duration timeout,
+      Owner owner) {
+    this.scheduler = scheduler;
+    this.context = context;
+    this.heartbeat = heartbeat;
+    this.owner = owner;
+    this.intervalNanos = interval.toNanos();
+    this.timeoutNanos = timeout.toNanos();
+  }
+
+  /** The connection is up: silence is counted from now. */
+  public void start() {
+    lastInbound = now();
+    schedule(intervalNanos);
+  }
+
+  /** Traffic arrived from the peer: it is alive. */
+  public void stamp() {
+    lastInbound = now();
+    awaiting = false;
+  }
+
+  /** Whether a heartbeat waits for its answer: a frame its dialect recognises is that answer. */
+  public boolean awaitingAnswer() {
+    return outstanding != 0;
+  }
+
+  /** The answer to the outstanding heartbeat arrived (after {@link #stamp()}). */
+  public void answered() {
+    long seq = outstanding;
+    if (seq != 0) {
+      outstanding = 0;
+      answered++;
+      owner.heartbeatAnswered(seq, Duration.ofNanos(now() - sentAt));
+    }
+  }
+
+  /** How many heartbeats were answered. */
+  public long answeredCount() {
+    return answered;
+  }
+
+  /** Ends watching: the timer is cancelled, and a tick already on its way is ignored. */
+  public void stop() {
+    stopped = true;
+    Disposable pending = timer;
+    timer = null;
+    if (pending != null) {
+      pending.dispose();
+    }
+  }
+
+  public long now() {
+    return scheduler.now(TimeUnit.NANOSECONDS);
+  }
+
+  private void schedule(long delayNanos) {
+    if (stopped) {
+      return;
+    }
+    timer = scheduler.schedule(hop, delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** On the timer's thread: into the owner's context. */
+  private void hop() {
+    context.execute(tick);
+  }
+
+  private void onTimer() {
+    if (stopped) {
+      return;
+    }
+    long now = now();
+    if (awaiting) {
+      long deadline = sentAt + timeoutNanos;
+      if (now < deadline) {
+        schedule(Math.min(intervalNanos, deadline - now));
+        return;
+      }
+      if (!owner.reading()) {
+        // nothing is read from the connection, so the answer may be waiting unread: the peer
+        // cannot be judged until reading resumes
+        schedule(timeoutNanos);
+        return;
+      }
+      dead(now);
+      return;
+    }
+    long due = lastInbound + intervalNanos;
+    if (now < due) {
+      schedule(due - now);
+      return;
+    }
+    if (heartbeat == null) {
+      if (!owner.reading()) {
+        schedule(intervalNanos);
+        return;
+      }
+      silentSince = lastInbound;
+      dead(now);
+      return;
+    }
+    awaiting = true;
+    silentSince = lastInbound;
+    long seq = ++sequence;
+    sentAt = now;
+    outstanding = seq;
+    owner.sendHeartbeat(seq, heartbeat.newPing(seq));
+    // Waking at least once an interval while the answer is awaited keeps the next heartbeat exact
+    // (last frame + interval) even when the timeout is longer than the interval.
+    schedule(Math.min(intervalNanos, timeoutNanos));
+  }
+
+  private void dead(long now) {
+    stop();
+    owner.dead(sequence, answered, Duration.ofNanos(now - silentSince));
+  }
+}
