@@ -3,8 +3,10 @@ package dev.lifeline.netty;
 import dev.lifeline.Frame;
 import dev.lifeline.Heartbeat;
 import dev.lifeline.ProtocolViolationException;
+import dev.lifeline.internal.Watchdog;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -17,12 +19,9 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.reactivestreams.Publisher;
-import reactor.core.Disposable;
-import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -47,6 +46,13 @@ import reactor.util.concurrent.Queues;
  * #INBOUND_BUFFER} frames wait there does it stop reading (TCP backpressure to the client), and it
  * reads again once the application has taken them down to {@value #RESUME_AT}. While it does not
  * read, the client is not judged idle: a stalled reader cannot tell silence from its own backlog.
+ *
+ * <p><b>Confined</b> to the channel's event loop (Netty's way): the {@link Watchdog} that applies
+ * the idle limit, the pause state and the end run there, the timer hopping onto the loop. Three
+ * fields are shared with other threads, each for a reason: {@code buffered}, decremented where the
+ * application takes its frames (an atomic count instead of a task per frame); {@code violation},
+ * read where the application's inbound stream ends; and the frames' sink, a unicast sink the
+ * application drains.
  */
 final class ServerSession extends ChannelInboundHandlerAdapter implements ServerConnection {
   private static final String HANDLER_NAME = "lifeline.serverSession";
@@ -64,8 +70,8 @@ final class ServerSession extends ChannelInboundHandlerAdapter implements Server
   private final long idleNanos;
   private final String id;
   private final SocketAddress remoteAddress;
-  private final Disposable.Swap timer = Disposables.swap();
-  private final AtomicBoolean ended = new AtomicBoolean();
+  private final EventLoop loop;
+  private final Watchdog watchdog;
   private final Sinks.Many<Frame> frames =
       Sinks.many().unicast().onBackpressureBuffer(Queues.<Frame>unbounded().get());
   // frames handed to `frames` and not yet taken by the application; may exceed INBOUND_BUFFER by
@@ -74,8 +80,8 @@ final class ServerSession extends ChannelInboundHandlerAdapter implements Server
   // event loop only
   private boolean paused;
   private boolean discarding;
-  private volatile long lastInbound;
-  private volatile WebSocketCloseStatus closeStatus;
+  private boolean ended;
+  private WebSocketCloseStatus closeStatus;
   private volatile Throwable violation;
 
   ServerSession(ServerSupervisor supervisor, WebsocketInbound in, WebsocketOutbound out) {
@@ -90,17 +96,28 @@ final class ServerSession extends ChannelInboundHandlerAdapter implements Server
     this.connection = holder.get();
     this.id = connection.channel().id().asShortText();
     this.remoteAddress = connection.channel().remoteAddress();
-    this.lastInbound = scheduler.now(TimeUnit.NANOSECONDS);
+    this.loop = connection.channel().eventLoop();
+    this.watchdog =
+        new Watchdog(
+            scheduler, loop, null, supervisor.idleTimeout(), supervisor.idleTimeout(), new Idle());
     in.aggregateFrames(supervisor.maxMessageLength());
     connection.addHandlerLast(HANDLER_NAME, this);
-    in.receiveCloseStatus().subscribe(status -> closeStatus = status, e -> {});
+    in.receiveCloseStatus().subscribe(status -> onLoop(() -> closeStatus = status), e -> {});
     // unbounded: Reactor Netty then leaves the reading to us (see the class comment). The
     // terminal results are ignored: the bridge terminates once, on the event loop, after its last
     // frame, so only OK or (the application cancelled) FAIL_CANCELLED can come back
     in.receiveObject().subscribe(this::received, frames::tryEmitError, frames::tryEmitComplete);
     supervisor.opened(new ServerEvent.ClientConnected(supervisor.now(), id, remoteAddress));
-    connection.onDispose(this::ended);
-    schedule(idleNanos);
+    connection.onDispose(() -> onLoop(this::ended));
+    onLoop(watchdog::start);
+  }
+
+  private void onLoop(Runnable task) {
+    if (loop.inEventLoop()) {
+      task.run();
+    } else {
+      loop.execute(task);
+    }
   }
 
   @Override
@@ -156,7 +173,7 @@ final class ServerSession extends ChannelInboundHandlerAdapter implements Server
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    lastInbound = scheduler.now(TimeUnit.NANOSECONDS);
+    watchdog.stamp();
     if (!(msg instanceof TextWebSocketFrame
         || msg instanceof BinaryWebSocketFrame
         || msg instanceof PongWebSocketFrame)) {
@@ -209,10 +226,6 @@ final class ServerSession extends ChannelInboundHandlerAdapter implements Server
     return "ServerConnection[" + id + ", " + remoteAddress + "]";
   }
 
-  private void schedule(long delayNanos) {
-    timer.update(scheduler.schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS));
-  }
-
   /** On the event loop: a frame from Reactor Netty's bridge, after {@link #channelRead}. */
   private void received(Object received) {
     if (!(received instanceof Frame frame) || discarding) {
@@ -250,42 +263,52 @@ final class ServerSession extends ChannelInboundHandlerAdapter implements Server
     if (paused && (discarding || buffered.get() < INBOUND_BUFFER)) {
       paused = false;
       // silence while not reading was not observed: count it from now
-      lastInbound = scheduler.now(TimeUnit.NANOSECONDS);
+      watchdog.stamp();
       connection.channel().config().setAutoRead(true);
     }
   }
 
-  private void checkIdle() {
-    if (ended.get()) {
-      return;
+  /** The idle limit, as the watchdog applies it: no heartbeat, dead after the limit's silence. */
+  private final class Idle implements Watchdog.Owner {
+    @Override
+    public void sendHeartbeat(long sequence, Frame ping) {
+      throw new IllegalStateException("the server's idle watchdog sends no heartbeat");
     }
-    if (!connection.channel().config().isAutoRead()) {
+
+    @Override
+    public void heartbeatAnswered(long sequence, Duration roundTrip) {
+      // no heartbeat, no answer
+    }
+
+    @Override
+    public boolean reading() {
       // the application is not reading, so neither is the socket: a stalled reader is not judged
-      schedule(idleNanos);
-      return;
+      return connection.channel().config().isAutoRead();
     }
-    long silent = scheduler.now(TimeUnit.NANOSECONDS) - lastInbound;
-    if (silent < idleNanos) {
-      schedule(idleNanos - silent);
-      return;
+
+    @Override
+    public void dead(long sequence, long answered, Duration silence) {
+      if (ended) {
+        return;
+      }
+      supervisor.emit(
+          new ServerEvent.ClientIdleClosed(supervisor.now(), id, remoteAddress, silence));
+      String reason =
+          "idle: no frame for "
+              + silence.toMillis()
+              + " ms (limit "
+              + TimeUnit.NANOSECONDS.toMillis(idleNanos)
+              + " ms)";
+      close(GOING_AWAY, reason).subscribe(null, e -> connection.dispose());
     }
-    supervisor.emit(
-        new ServerEvent.ClientIdleClosed(
-            supervisor.now(), id, remoteAddress, Duration.ofNanos(silent)));
-    String reason =
-        "idle: no frame for "
-            + TimeUnit.NANOSECONDS.toMillis(silent)
-            + " ms (limit "
-            + TimeUnit.NANOSECONDS.toMillis(idleNanos)
-            + " ms)";
-    close(GOING_AWAY, reason).subscribe(null, e -> connection.dispose());
   }
 
   private void ended() {
-    if (!ended.compareAndSet(false, true)) {
+    if (ended) {
       return;
     }
-    timer.dispose();
+    ended = true;
+    watchdog.stop();
     WebSocketCloseStatus status = closeStatus;
     int code = status == null || status.code() < 0 ? 1006 : status.code();
     String reason = status == null || status.reasonText() == null ? "" : status.reasonText();
