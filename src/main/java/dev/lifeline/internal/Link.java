@@ -45,7 +45,7 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   private final Outbox outbox;
   private final Heartbeat heartbeat;
   private final Watchdog watchdog;
-  private final Handshake handshake = new Handshake();
+  private final Handshake handshake;
 
   private Transport.Connection connection;
   private Subscription upstream;
@@ -54,8 +54,8 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   private boolean stampedPerRead;
   private boolean provenAlive;
   private boolean closing;
-  private boolean abandoned;
-  private boolean ended;
+  boolean abandoned;
+  boolean ended;
   private long connectedAt;
   private long confirmed;
   private long writtenBeforeHeartbeat;
@@ -69,6 +69,7 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     this.outbox = supervision.outbox;
     Settings settings = supervision.settings;
     this.heartbeat = settings.heartbeat();
+    this.handshake = new Handshake(this, supervision);
     this.watchdog =
         new Watchdog(
             settings.scheduler(),
@@ -336,7 +337,7 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
    * handshake's signals and the inbound subscription, which a synchronous transport gives while
    * {@link #connect} or {@link #open} is the last step of the input that called it.
    */
-  private void inline(Runnable task) {
+  void inline(Runnable task) {
     if (mailbox.isInside()) {
       task.run();
     } else {
@@ -421,68 +422,6 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
       }
       supervision.events.peerDead(sequence, silence);
       connection.dispose();
-    }
-  }
-
-  /** This attempt's handshake. */
-  private final class Handshake implements CoreSubscriber<Transport.Connection> {
-    Subscription subscription;
-    private boolean connected;
-
-    @Override
-    public Context currentContext() {
-      return supervision.handshakeContext();
-    }
-
-    @Override
-    public void onSubscribe(Subscription s) {
-      inline(
-          () -> {
-            subscription = s;
-            if (abandoned) {
-              s.cancel();
-            } else {
-              s.request(Long.MAX_VALUE);
-            }
-          });
-    }
-
-    @Override
-    public void onNext(Transport.Connection established) {
-      inline(
-          () -> {
-            connected = true;
-            supervision.handshakeDone(Link.this, established);
-          });
-    }
-
-    @Override
-    public void onError(Throwable error) {
-      inline(() -> failed(error));
-    }
-
-    @Override
-    public void onComplete() {
-      inline(
-          () -> {
-            if (!connected) {
-              failed(
-                  new IllegalStateException(
-                      "transport "
-                          + supervision.settings.transport()
-                          + " completed without a"
-                          + " connection"));
-            }
-          });
-    }
-
-    void failed(Throwable error) {
-      if (connected || abandoned) {
-        Operators.onErrorDropped(error, currentContext());
-        return;
-      }
-      ended = true;
-      supervision.handshakeFailed(Link.this, error);
     }
   }
 }
