@@ -9,8 +9,6 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -43,41 +41,35 @@ import reactor.util.context.Context;
  * WebSocketTransport#connect(Publisher)} and the subscriber of Reactor Netty's exchange, since both
  * live as long as the connection: one object per connection instead of a {@code Mono.create} sink,
  * a discard hook and a lambda subscriber.
+ *
+ * <p><b>One guard</b> (OkHttp's way): the fields below are plain and read or written only while
+ * holding this object's monitor. Its inputs (subscription, request, cancel, the TCP connection, the
+ * handshake, its timer, the exchange's end) come from the supervisor's and the event loop's
+ * threads, a handful per connection, so the lock is uncontended in practice; every call out (to the
+ * supervisor, the channel, the timer) happens after the lock is released.
  */
 final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
-  private static final int PENDING = 0;
-  private static final int ESTABLISHED = 1;
-  private static final int FAILED = 2;
-  private static final int CANCELLED = 3;
 
-  // handing over the connection: it is emitted by whichever of request and handshake comes second
-  private static final int REQUESTED = 1;
-  private static final int HANDED = 2;
-  private static final int DISCARDED = 4;
-
-  private static final VarHandle STATE;
-  private static final VarHandle DELIVERY;
-
-  static {
-    try {
-      MethodHandles.Lookup lookup = MethodHandles.lookup();
-      STATE = lookup.findVarHandle(WebSocketAttempt.class, "state", int.class);
-      DELIVERY = lookup.findVarHandle(WebSocketAttempt.class, "delivery", int.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
+  private enum State {
+    PENDING,
+    ESTABLISHED,
+    FAILED,
+    CANCELLED
   }
 
   private final WebSocketTransport transport;
   private final Publisher<Frame> outbound;
   private final URI uri;
   private final CoreSubscriber<? super Transport.Connection> actual;
-  private volatile int state = PENDING;
-  private volatile int delivery;
-  private volatile Subscription exchange;
-  private volatile Channel channel;
-  private volatile Future<?> handshakeTimer;
-  private volatile WebSocketConnection connection;
+
+  // guarded by this
+  private State state = State.PENDING;
+  private boolean requested;
+  private boolean handed;
+  private Subscription exchange;
+  private Channel channel;
+  private Future<?> handshakeTimer;
+  private WebSocketConnection connection;
 
   private WebSocketAttempt(
       WebSocketTransport transport,
@@ -102,8 +94,10 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
 
   private void start() {
     actual.onSubscribe(this);
-    if (state != PENDING) {
-      return;
+    synchronized (this) {
+      if (state != State.PENDING) {
+        return;
+      }
     }
     try {
       transport
@@ -122,21 +116,41 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
 
   @Override
   public void request(long n) {
-    if (n > 0 && (int) DELIVERY.getAndBitwiseOr(this, REQUESTED) == HANDED) {
-      deliver();
+    WebSocketConnection deliver = null;
+    synchronized (this) {
+      if (n <= 0 || requested) {
+        return;
+      }
+      requested = true;
+      if (state == State.ESTABLISHED && !handed) {
+        handed = true;
+        deliver = connection;
+      }
+    }
+    if (deliver != null) {
+      deliver(deliver);
     }
   }
 
   @Override
   public void cancel() {
-    if (STATE.compareAndSet(this, PENDING, CANCELLED)) {
-      release();
-      return;
+    WebSocketConnection discard = null;
+    synchronized (this) {
+      if (state == State.ESTABLISHED && !handed) {
+        // cancelled at the instant the handshake completed, before the connection could be
+        // emitted: close it rather than leak an open channel
+        handed = true;
+        discard = connection;
+      } else if (state == State.PENDING) {
+        state = State.CANCELLED;
+      } else {
+        return;
+      }
     }
-    // cancelled at the instant the handshake completed, before the connection could be emitted:
-    // close it rather than leak an open channel
-    if ((int) DELIVERY.getAndBitwiseOr(this, DISCARDED) == HANDED) {
-      connection.dispose();
+    if (discard != null) {
+      discard.dispose();
+    } else {
+      release();
     }
   }
 
@@ -153,8 +167,14 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
 
   @Override
   public void onSubscribe(Subscription s) {
-    exchange = s;
-    if (state == PENDING) {
+    boolean pending;
+    synchronized (this) {
+      pending = state == State.PENDING;
+      if (pending) {
+        exchange = s;
+      }
+    }
+    if (pending) {
       s.request(Long.MAX_VALUE);
     } else {
       // cancelled or failed while subscribing
@@ -167,8 +187,12 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
 
   @Override
   public void onError(Throwable error) {
-    if (state == ESTABLISHED) {
-      connection.failed(error);
+    WebSocketConnection established;
+    synchronized (this) {
+      established = state == State.ESTABLISHED ? connection : null;
+    }
+    if (established != null) {
+      established.failed(error);
       return;
     }
     fail(translate(error));
@@ -176,7 +200,11 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
 
   @Override
   public void onComplete() {
-    if (state == PENDING) {
+    boolean pending;
+    synchronized (this) {
+      pending = state == State.PENDING;
+    }
+    if (pending) {
       fail(
           new IOException(
               "connection to " + uri + " ended before the WebSocket handshake completed"));
@@ -185,78 +213,102 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
 
   // ---- the attempt -------------------------------------------------------------------------
 
-  private void onConnected(Channel channel) {
-    this.channel = channel;
-    if (state != PENDING) {
-      channel.close();
-      return;
-    }
+  private void onConnected(Channel connected) {
     Duration timeout = transport.handshakeTimeout();
-    handshakeTimer =
-        channel
-            .eventLoop()
-            .schedule(
-                () -> fail(new HandshakeTimeoutException(uri.toString(), timeout)),
-                timeout.toNanos(),
-                TimeUnit.NANOSECONDS);
-    if (state != PENDING) {
-      // a concurrent cancel() released the attempt before the timer existed
-      stopTimer();
+    synchronized (this) {
+      if (state == State.PENDING) {
+        channel = connected;
+        handshakeTimer =
+            connected
+                .eventLoop()
+                .schedule(
+                    () -> fail(new HandshakeTimeoutException(uri.toString(), timeout)),
+                    timeout.toNanos(),
+                    TimeUnit.NANOSECONDS);
+        return;
+      }
     }
+    connected.close();
   }
 
   private Publisher<Void> onHandshake(WebsocketInbound in, WebsocketOutbound out) {
     stopTimer();
     WebSocketConnection established =
         new WebSocketConnection(uri, in, out, transport.maxFramePayloadLength());
-    if (!STATE.compareAndSet(this, PENDING, ESTABLISHED)) {
-      established.dispose();
+    boolean deliver;
+    synchronized (this) {
+      if (state != State.PENDING) {
+        deliver = false;
+        established = null;
+      } else {
+        state = State.ESTABLISHED;
+        // settled: what only a pending attempt needs can go, the attempt lives as long as the
+        // channel
+        channel = null;
+        exchange = null;
+        connection = established;
+        deliver = requested;
+        handed = requested;
+      }
+    }
+    if (established == null) {
       return Mono.empty();
     }
-    // settled: what only a pending attempt needs can go, the attempt lives as long as the channel
-    channel = null;
-    connection = established;
-    int before = (int) DELIVERY.getAndBitwiseOr(this, HANDED);
-    if (before == REQUESTED) {
-      deliver();
-    } else if ((before & DISCARDED) != 0) {
-      established.dispose();
-      return Mono.empty();
+    if (deliver) {
+      deliver(established);
     }
     // Never completes while the connection lives (outbound never completes): a completed
     // handler would make Reactor Netty close the connection.
     return out.sendObject(Flux.from(outbound).map(NettyFrames::toNetty)).then();
   }
 
-  private void deliver() {
-    actual.onNext(connection);
+  private void deliver(WebSocketConnection established) {
+    actual.onNext(established);
     actual.onComplete();
   }
 
   private void fail(Throwable error) {
-    if (STATE.compareAndSet(this, PENDING, FAILED)) {
-      release();
-      actual.onError(error);
+    synchronized (this) {
+      if (state != State.PENDING) {
+        return;
+      }
+      state = State.FAILED;
     }
+    release();
+    actual.onError(error);
   }
 
+  /** Once the attempt failed or was cancelled: lets go of its timer, channel and exchange. */
   private void release() {
-    stopTimer();
-    Channel open = channel;
-    if (open != null) {
+    Future<?> timer;
+    Channel open;
+    Subscription running;
+    synchronized (this) {
+      timer = handshakeTimer;
+      open = channel;
+      running = exchange;
+      handshakeTimer = null;
       channel = null;
+      exchange = null;
+    }
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    if (open != null) {
       open.close();
     }
-    Subscription running = exchange;
     if (running != null) {
       running.cancel();
     }
   }
 
   private void stopTimer() {
-    Future<?> timer = handshakeTimer;
-    if (timer != null) {
+    Future<?> timer;
+    synchronized (this) {
+      timer = handshakeTimer;
       handshakeTimer = null;
+    }
+    if (timer != null) {
       timer.cancel(false);
     }
   }
