@@ -54,7 +54,10 @@ import reactor.util.concurrent.Queues;
  *   <li>reports {@link ServerEvent}s.
  * </ul>
  *
- * <p>Immutable and thread-safe; one instance serves any number of routes and connections.
+ * <p>Immutable and thread-safe; one instance serves any number of routes and connections. Its only
+ * mutable state is shared by all connections' event loops: the connection count (an atomic, read
+ * for monitoring) and the event queue, drained by whichever thread moves its work-in-progress count
+ * from 0 (reactor-core's way), so that events from many loops reach the sink one at a time.
  *
  * @since 0.1.0
  */

@@ -43,6 +43,15 @@ import reactor.util.context.Context;
  * at all (1006): then the inbound frames just complete. When this side closed first, the peer's
  * answer ends the frames at once: completion for 1000 or 1001, {@link ConnectionClosedException}
  * for an error status.
+ *
+ * <p><b>Threads.</b> Frames, their end and protocol violations arrive on the channel's event loop;
+ * {@code close}, {@code dispose} and the inbound demand come from the supervisor's thread. What
+ * both sides touch is shared on purpose, each field saying which side writes it: the flags {@code
+ * closedHere}, {@code failure} and {@code violation} (written once, read where the frames end),
+ * {@code closeWritten} (one compare-and-set, so the close frame is written once however often
+ * {@code close()} is called), and in {@link InboundFrames} the demand counter (decremented per
+ * frame on the loop, instead of a task hopping there per request) and the trailing close frame,
+ * emitted once by whichever side sees demand.
  */
 final class WebSocketConnection extends ChannelInboundHandlerAdapter
     implements Transport.Connection {
