@@ -25,11 +25,14 @@ import reactor.test.scheduler.VirtualTimeScheduler;
 import reactor.util.retry.Retry;
 
 /**
- * The application closing or cancelling on one thread while, on another, a handshake completes or a
- * connection fails and the retry policy reconnects at once: whatever the interleaving, the
- * application gets at most one terminal signal and no frame after it, {@code close()} completes,
- * and no connection or timer is left behind. Each scenario is repeated on two real threads that a
- * barrier releases together.
+ * The application closing or cancelling while a handshake completes or a connection fails and the
+ * retry policy reconnects at once: the application gets at most one terminal signal and no frame
+ * after it, {@code close()} completes, and no connection or timer is left behind.
+ *
+ * <p>Every input of a connection runs in its serial context, so two inputs that race are handled in
+ * one order or the other, and an input that arrives while another is handled runs right after it:
+ * the first tests pin both orders exactly, on one thread. The stress tests then repeat each race on
+ * two real threads that a barrier releases together, and accept either order's outcome.
  */
 class CloseRacesTest {
   private static final int ROUNDS = 2_000;
@@ -40,6 +43,159 @@ class CloseRacesTest {
   void stopThreads() {
     threads.shutdownNow();
   }
+
+  // ---- both orders, deterministically ---------------------------------------------------------
+
+  @Test
+  void closeThenAFailureEndsWithoutAReconnect() {
+    World world = new World();
+    SupervisedConnection connection = world.connection(Retry.max(1_000));
+    Recorder app = new Recorder();
+    connection.inbound().subscribe(app);
+    InMemoryTransport.Peer first = world.transport.lastPeer();
+
+    connection.close().block(Duration.ofSeconds(10));
+    first.fail(new IOException("Connection reset by peer"));
+
+    world.assertNothingLeft(connection, "close first");
+    assertThat(world.transport.attempts()).isEqualTo(1);
+    assertThat(first.closeFromClient()).isEqualTo(Frame.close(1000, ""));
+    assertThat(app.terminals).hasValue(1);
+    assertThat(app.error).hasValue(null);
+  }
+
+  @Test
+  void aFailureThenCloseClosesTheConnectionThatReplacedIt() {
+    World world = new World();
+    SupervisedConnection connection = world.connection(Retry.max(1_000));
+    Recorder app = new Recorder();
+    connection.inbound().subscribe(app);
+    InMemoryTransport.Peer first = world.transport.lastPeer();
+
+    first.fail(new IOException("Connection reset by peer"));
+    InMemoryTransport.Peer second = world.transport.lastPeer();
+    connection.close().block(Duration.ofSeconds(10));
+
+    world.assertNothingLeft(connection, "failure first");
+    assertThat(world.transport.attempts()).isEqualTo(2);
+    assertThat(second).isNotSameAs(first);
+    assertThat(second.closeFromClient()).isEqualTo(Frame.close(1000, ""));
+    assertThat(app.terminals).hasValue(1);
+    assertThat(app.error).hasValue(null);
+  }
+
+  @Test
+  void cancelThenAFailureEndsWithoutAReconnectOrATerminalSignal() {
+    World world = new World();
+    SupervisedConnection connection = world.connection(Retry.max(1_000));
+    Recorder app = new Recorder();
+    connection.inbound().subscribe(app);
+    InMemoryTransport.Peer first = world.transport.lastPeer();
+
+    app.cancel();
+    first.fail(new IOException("Connection reset by peer"));
+
+    world.assertNothingLeft(connection, "cancel first");
+    assertThat(world.transport.attempts()).isEqualTo(1);
+    assertThat(first.closeFromClient()).isEqualTo(Frame.close(1000, ""));
+    assertThat(app.terminals).hasValue(0);
+  }
+
+  @Test
+  void aFailureThenCancelClosesTheConnectionThatReplacedItWithoutATerminalSignal() {
+    World world = new World();
+    SupervisedConnection connection = world.connection(Retry.max(1_000));
+    Recorder app = new Recorder();
+    connection.inbound().subscribe(app);
+    InMemoryTransport.Peer first = world.transport.lastPeer();
+
+    first.fail(new IOException("Connection reset by peer"));
+    app.cancel();
+
+    world.assertNothingLeft(connection, "failure first");
+    assertThat(world.transport.attempts()).isEqualTo(2);
+    assertThat(world.transport.lastPeer().closeFromClient()).isEqualTo(Frame.close(1000, ""));
+    assertThat(app.terminals).hasValue(0);
+  }
+
+  @Test
+  void closeThenTheHandshakeCompletingDisposesTheLateConnection() {
+    World world = new World();
+    SlowHandshake slow = new SlowHandshake(world.transport);
+    SupervisedConnection connection =
+        Supervisor.create(slow).scheduler(world.scheduler).connection();
+    Recorder app = new Recorder();
+    connection.inbound().subscribe(app);
+
+    connection.close().block(Duration.ofSeconds(10));
+    slow.complete();
+
+    world.assertNothingLeft(connection, "close first");
+    assertThat(world.transport.lastPeer().aborted()).isTrue();
+    assertThat(app.terminals).hasValue(1);
+  }
+
+  @Test
+  void theHandshakeCompletingThenCloseClosesThatConnectionWith1000() {
+    World world = new World();
+    SlowHandshake slow = new SlowHandshake(world.transport);
+    SupervisedConnection connection =
+        Supervisor.create(slow).scheduler(world.scheduler).connection();
+    Recorder app = new Recorder();
+    connection.inbound().subscribe(app);
+
+    slow.complete();
+    connection.close().block(Duration.ofSeconds(10));
+
+    world.assertNothingLeft(connection, "handshake first");
+    assertThat(world.transport.lastPeer().closeFromClient()).isEqualTo(Frame.close(1000, ""));
+    assertThat(app.terminals).hasValue(1);
+  }
+
+  @Test
+  void closeBeforeTheFirstSubscriptionCompletesTheLateSubscriberAtOnce() {
+    World world = new World();
+    SupervisedConnection connection = world.connection(Retry.max(1_000));
+    Recorder app = new Recorder();
+
+    connection.close().block(Duration.ofSeconds(10));
+    connection.inbound().subscribe(app);
+
+    world.assertNothingLeft(connection, "close first");
+    assertThat(world.transport.attempts()).isZero();
+    assertThat(app.terminals).hasValue(1);
+    assertThat(app.error).hasValue(null);
+  }
+
+  @Test
+  void closeCalledFromInsideAFrameCallbackRunsOnceThatCallbackReturned() {
+    World world = new World();
+    SupervisedConnection connection = world.connection(Retry.max(1_000));
+    java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    connection
+        .inbound()
+        .subscribe(
+            frame -> {
+              seen.add(((Frame.Text) frame).text());
+              connection.close().subscribe(null, e -> seen.add("close failed: " + e));
+              Frame.Close sent = world.transport.lastPeer().closeFromClient();
+              seen.add("after close() returned, close frame sent: " + (sent != null));
+            },
+            e -> seen.add("error: " + e),
+            () -> seen.add("complete"));
+    InMemoryTransport.Peer peer = world.transport.lastPeer();
+
+    peer.send(Frame.text("one"));
+
+    // the close runs after the callback returned, as its own input: the connection is closed with
+    // 1000 and the stream completes once the in-memory peer answered
+    assertThat(seen)
+        .containsExactly("one", "after close() returned, close frame sent: false", "complete");
+    assertThat(peer.closeFromClient()).isEqualTo(Frame.close(1000, ""));
+    world.assertNothingLeft(connection, "close from inside");
+  }
+
+  // ---- the same races on two threads -----------------------------------------------------------
 
   @Test
   void closeRacingAFailureThatReconnectsAtOnceLeavesNothingOpen() throws Exception {
