@@ -41,7 +41,9 @@ import reactor.netty.http.server.HttpServer;
     sortOptions = false)
 final class ServeCommand implements Callable<Integer> {
 
-  private static final Duration SHUTDOWN = Duration.ofSeconds(5);
+  /** Long enough for every client's closing handshake: the server's close timeout, plus margin. */
+  private static final Duration SHUTDOWN =
+      ServerSupervisor.DEFAULT_CLOSE_TIMEOUT.plus(Duration.ofSeconds(2));
 
   private final Console console;
 
@@ -86,6 +88,15 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin TextDialectOptions texts;
 
+  @Option(
+      names = "--events",
+      paramLabel = "text|json",
+      defaultValue = "text",
+      description =
+          "Event lines on stderr: text (time, event, then key=value fields) or one JSON object"
+              + " per line, as connect prints them (default: ${DEFAULT-VALUE}).")
+  EventFormat events = EventFormat.TEXT;
+
   ServeCommand(Console console) {
     this.console = console;
   }
@@ -106,7 +117,8 @@ final class ServeCommand implements Callable<Integer> {
             .heartbeat(texts.heartbeat(dialect))
             .idleTimeout(idleTimeout)
             .build();
-    Disposable events = server.events().subscribe(event -> console.err(describe(event)));
+    Disposable events =
+        server.events().subscribe(event -> console.err(describe(event, this.events)));
     Set<ServerConnection> clients = ConcurrentHashMap.newKeySet();
     DisposableServer http;
     try {
@@ -192,24 +204,28 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   /**
-   * A server event as one key=value line, like {@code connect}'s text events, stamped now by the
+   * A server event as one line in {@code format}, like {@code connect}'s events, stamped now by the
    * wall clock (the event's own time is its scheduler's): {@code time event id=… remote=…}, plus
-   * {@code silence_ms} for {@code client-idle-closed} and {@code close_code} and {@code reason} for
-   * {@code client-closed}.
+   * {@code silence_ms} (whole milliseconds, as in the close reason) for {@code client-idle-closed}
+   * and {@code close_code} and {@code reason} for {@code client-closed}.
    */
   static String describe(ServerEvent event) {
+    return describe(event, EventFormat.TEXT);
+  }
+
+  static String describe(ServerEvent event, EventFormat format) {
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("time", Instant.now().toString());
     fields.put("event", name(event));
     fields.put("id", event.id());
     fields.put("remote", String.valueOf(event.remoteAddress()));
     if (event instanceof ServerEvent.ClientIdleClosed idle) {
-      fields.put("silence_ms", Durations.millis(idle.silence()));
+      fields.put("silence_ms", idle.silence().toMillis());
     } else if (event instanceof ServerEvent.ClientClosed closed) {
       fields.put("close_code", closed.code());
       fields.put("reason", closed.reason().isEmpty() ? null : closed.reason());
     }
-    return EventFormat.TEXT.format(fields);
+    return format.format(fields);
   }
 
   static String name(ServerEvent event) {

@@ -4,11 +4,14 @@ import dev.lifeline.Frame;
 import dev.lifeline.Heartbeat;
 import dev.lifeline.ProtocolViolationException;
 import dev.lifeline.internal.Watchdog;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -22,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.reactivestreams.Publisher;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -54,7 +58,7 @@ import reactor.util.concurrent.Queues;
  * read where the application's inbound stream ends; and the frames' sink, a unicast sink the
  * application drains.
  */
-final class ServerSession extends ChannelInboundHandlerAdapter implements ServerConnection {
+final class ServerSession extends ChannelDuplexHandler implements ServerConnection {
   private static final String HANDLER_NAME = "lifeline.serverSession";
   private static final int GOING_AWAY = 1001;
   private static final int MESSAGE_TOO_BIG = 1009;
@@ -81,6 +85,8 @@ final class ServerSession extends ChannelInboundHandlerAdapter implements Server
   private boolean paused;
   private boolean discarding;
   private boolean ended;
+  private boolean closing;
+  private Disposable closeTimer;
   private WebSocketCloseStatus closeStatus;
   private volatile Throwable violation;
 
@@ -102,7 +108,16 @@ final class ServerSession extends ChannelInboundHandlerAdapter implements Server
             scheduler, loop, null, supervisor.idleTimeout(), supervisor.idleTimeout(), new Idle());
     in.aggregateFrames(supervisor.maxMessageLength());
     connection.addHandlerLast(HANDLER_NAME, this);
-    in.receiveCloseStatus().subscribe(status -> onLoop(() -> closeStatus = status), e -> {});
+    in.receiveCloseStatus()
+        .subscribe(
+            status ->
+                onLoop(
+                    () -> {
+                      if (closeStatus == null) {
+                        closeStatus = status;
+                      }
+                    }),
+            e -> {});
     // unbounded: Reactor Netty then leaves the reading to us (see the class comment). The
     // terminal results are ignored: the bridge terminates once, on the event loop, after its last
     // frame, so only OK or (the application cancelled) FAIL_CANCELLED can come back
@@ -159,21 +174,59 @@ final class ServerSession extends ChannelInboundHandlerAdapter implements Server
         .then();
   }
 
+  /**
+   * The closing handshake, server first (RFC 6455 7.1.1): writes the close frame, keeps reading
+   * until the client's close frame arrives, then closes TCP, so the client sees a clean close; a
+   * client that does not answer within the {@linkplain ServerSupervisor.Builder#closeTimeout close
+   * timeout} is closed then. Completes when the connection is closed. Idempotent.
+   */
   @Override
   public Mono<Void> close(int code, String reason) {
     return Mono.defer(
         () -> {
           Frame.Close frame = Frame.close(code, reason);
-          return out.sendClose(frame.code(), frame.reason())
-              .onErrorResume(e -> Mono.empty())
-              .doFinally(signal -> connection.dispose())
-              .then(connection.onDispose());
+          onLoop(() -> startClose(frame));
+          return connection.onDispose();
         });
+  }
+
+  /** On the event loop. */
+  private void startClose(Frame.Close frame) {
+    Channel channel = connection.channel();
+    if (closing || ended || !channel.isActive()) {
+      return;
+    }
+    closing = true;
+    if (closeStatus == null) {
+      closeStatus = new WebSocketCloseStatus(frame.code(), frame.reason());
+    }
+    // Written past Reactor Netty, whose sendClose closes TCP as soon as the frame is written: the
+    // client's answer would then meet a closed socket and a reset.
+    channel
+        .writeAndFlush(new CloseWebSocketFrame(frame.code(), frame.reason()))
+        .addListener(
+            written -> {
+              if (!written.isSuccess()) {
+                channel.close();
+              }
+            });
+    closeTimer =
+        scheduler.schedule(
+            () -> onLoop(channel::close),
+            supervisor.closeTimeout().toNanos(),
+            TimeUnit.NANOSECONDS);
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     watchdog.stamp();
+    if (closing && msg instanceof CloseWebSocketFrame) {
+      // the client's answer to our close: the handshake is complete, TCP can close (the server
+      // closes first, RFC 6455 7.1.1); Reactor Netty would answer it with a second close frame
+      ReferenceCountUtil.release(msg);
+      ctx.channel().close();
+      return;
+    }
     if (!(msg instanceof TextWebSocketFrame
         || msg instanceof BinaryWebSocketFrame
         || msg instanceof PongWebSocketFrame)) {
@@ -193,6 +246,21 @@ final class ServerSession extends ChannelInboundHandlerAdapter implements Server
     } else if (!(frame instanceof Frame.Pong)) {
       ctx.fireChannelRead(frame);
     }
+  }
+
+  /**
+   * Once this side wrote its close frame no data frame may follow it (RFC 6455 5.5.1): frames the
+   * application still writes then (an echo of what the client sent before it saw our close) are
+   * dropped here, and the write reports success as the connection is going away anyway.
+   */
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (closing && msg instanceof WebSocketFrame && !(msg instanceof CloseWebSocketFrame)) {
+      ReferenceCountUtil.release(msg);
+      promise.setSuccess();
+      return;
+    }
+    ctx.write(msg, promise);
   }
 
   /**
@@ -309,6 +377,9 @@ final class ServerSession extends ChannelInboundHandlerAdapter implements Server
     }
     ended = true;
     watchdog.stop();
+    if (closeTimer != null) {
+      closeTimer.dispose();
+    }
     WebSocketCloseStatus status = closeStatus;
     int code = status == null || status.code() < 0 ? 1006 : status.code();
     String reason = status == null || status.reasonText() == null ? "" : status.reasonText();

@@ -67,6 +67,12 @@ public final class ServerSupervisor {
   public static final Duration DEFAULT_IDLE_TIMEOUT =
       Heartbeat.DEFAULT_INTERVAL.plus(Heartbeat.DEFAULT_TIMEOUT);
 
+  /**
+   * The default close timeout: 5 s, how long a close this server starts waits for the client's
+   * answering close frame before it closes the connection anyway.
+   */
+  public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
   /** The default largest message joined from fragments: 65536 bytes. */
   public static final int DEFAULT_MAX_MESSAGE_LENGTH = 65536;
 
@@ -75,6 +81,7 @@ public final class ServerSupervisor {
 
   private final Heartbeat heartbeat;
   private final Duration idleTimeout;
+  private final Duration closeTimeout;
   private final int maxMessageLength;
   private final Scheduler scheduler;
   private final AtomicInteger connections = new AtomicInteger();
@@ -88,6 +95,7 @@ public final class ServerSupervisor {
   private ServerSupervisor(Builder builder) {
     this.heartbeat = builder.heartbeat;
     this.idleTimeout = builder.idleTimeout;
+    this.closeTimeout = builder.closeTimeout;
     this.maxMessageLength = builder.maxMessageLength;
     this.scheduler = builder.scheduler;
   }
@@ -169,6 +177,10 @@ public final class ServerSupervisor {
     return idleTimeout;
   }
 
+  Duration closeTimeout() {
+    return closeTimeout;
+  }
+
   int maxMessageLength() {
     return maxMessageLength;
   }
@@ -234,6 +246,7 @@ public final class ServerSupervisor {
   public static final class Builder {
     private Heartbeat heartbeat = Heartbeat.text("heart_beat", "ok");
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+    private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private int maxMessageLength = DEFAULT_MAX_MESSAGE_LENGTH;
     private Scheduler scheduler = Schedulers.parallel();
 
@@ -268,6 +281,25 @@ public final class ServerSupervisor {
         throw new IllegalArgumentException("idle timeout must be positive, was " + timeout);
       }
       this.idleTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * How long a close this server starts (idle limit, {@link ServerConnection#close(int, String)},
+     * a message too big) waits for the client's answering close frame before it closes the TCP
+     * connection anyway. Until then the connection is still read, so the client's close completes
+     * the closing handshake (RFC 6455 7.1.1) and it sees a clean close; a frozen or silent client
+     * holds the connection no longer than this. Defaults to {@link #DEFAULT_CLOSE_TIMEOUT}, 5 s.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is not positive
+     * @since 0.1.0
+     */
+    public Builder closeTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("close timeout must be positive, was " + timeout);
+      }
+      this.closeTimeout = timeout;
       return this;
     }
 

@@ -2,7 +2,12 @@ package dev.lifeline.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -39,6 +44,41 @@ class ServeCommandTest {
         connect.endInput();
         assertThat(connect.exitCode()).isZero();
       }
+    }
+  }
+
+  @Test
+  void jsonEventsAreOneObjectPerLineWithWholeMillisecondDurationsMatchingTheReason()
+      throws Exception {
+    try (CliRun serve =
+        CliRun.start("serve", "--port", "0", "--events", "json", "--idle-timeout", "300ms")) {
+      String listening =
+          serve.err.await(line -> LISTENING.matcher(line).matches(), WAIT).orElseThrow();
+      Matcher url = LISTENING.matcher(listening);
+      assertThat(url.matches()).isTrue();
+      HttpClient.newHttpClient()
+          .newWebSocketBuilder()
+          .buildAsync(URI.create(url.group(1)), new WebSocket.Listener() {})
+          .get(30, TimeUnit.SECONDS);
+
+      String idleLine =
+          serve.err.await(line -> line.contains("\"client-idle-closed\""), WAIT).orElseThrow();
+      String closedLine =
+          serve.err.await(line -> line.contains("\"client-closed\""), WAIT).orElseThrow();
+      Map<String, Object> idle = FlatJson.parse(idleLine);
+      Map<String, Object> closed = FlatJson.parse(closedLine);
+
+      assertThat(idle).containsKeys("time", "id", "remote");
+      assertThat(idle.get("silence_ms")).isInstanceOf(Number.class);
+      long silence = ((Number) idle.get("silence_ms")).longValue();
+      assertThat(((Number) idle.get("silence_ms")).doubleValue()).isEqualTo((double) silence);
+      assertThat(silence).isGreaterThanOrEqualTo(300);
+      assertThat(((Number) closed.get("close_code")).intValue()).isEqualTo(1001);
+      assertThat(closed.get("reason"))
+          .isEqualTo("idle: no frame for " + silence + " ms (limit 300 ms)");
+      assertThat(closed.get("id")).isEqualTo(idle.get("id"));
+      serve.interrupt();
+      assertThat(serve.exitCode()).isZero();
     }
   }
 }
