@@ -31,7 +31,7 @@ import reactor.util.context.Context;
  * ConnectionClosedException} when the peer closed it (1006 without a close frame), or the
  * transport's own error; or normally, once this side asked to close.
  */
-final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscription {
+final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscription, Runnable {
 
   /** What cancelling or closing closes the connection with (C1). */
   static final Frame.Close NORMAL_CLOSURE = Frame.close(1000, "");
@@ -46,6 +46,7 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   private final Heartbeat heartbeat;
   private final Watchdog watchdog;
   private final Handshake handshake;
+  private final Liveness liveness = new Liveness();
 
   private Transport.Connection connection;
   private Subscription upstream;
@@ -74,10 +75,11 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
         new Watchdog(
             settings.scheduler(),
             mailbox,
+            this,
             heartbeat,
             heartbeat.interval(),
             heartbeat.timeout(),
-            new Liveness());
+            liveness);
   }
 
   /** Starts the handshake on {@code transport}. */
@@ -117,8 +119,14 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   /** The handshake succeeded: watch {@code established}. */
   void open(Transport.Connection established) {
     connection = established;
-    stampedPerRead = established.onBytesReceived(this::bytesReceived);
+    stampedPerRead = established.onBytesReceived(liveness);
     established.inbound().subscribe(this);
+  }
+
+  /** Inside: the watchdog's timer fired. */
+  @Override
+  public void run() {
+    watchdog.tick();
   }
 
   /** The application asks for {@code n} more frames. */
@@ -391,8 +399,13 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     mailbox.execute(() -> outbox.detach(this));
   }
 
-  /** The watchdog's view of this connection. */
-  private final class Liveness implements Watchdog.Owner {
+  /** The watchdog's view of this connection, and the transport's listener for every read. */
+  private final class Liveness implements Watchdog.Owner, Runnable {
+    @Override
+    public void run() {
+      bytesReceived();
+    }
+
     @Override
     public void sendHeartbeat(long sequence, Frame ping) {
       writtenBeforeHeartbeat = outbox.written();

@@ -4,6 +4,7 @@ import java.util.Queue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +27,8 @@ import reactor.util.concurrent.Queues;
  *
  * <ul>
  *   <li>{@link #execute(Runnable)}: any task; runs inline when no one is inside, otherwise is
- *       queued (a node of Reactor's multi-producer queue: the only allocation, and only under
- *       contention).
+ *       queued (a node of Reactor's multi-producer queue, and the queue itself the first time: the
+ *       only allocations, and only under contention).
  *   <li>{@link #enter()} / {@link #leave()}: the caller runs its own code inside when no one else
  *       is (a frame, a send), and falls back to {@code execute} when {@code enter()} says no.
  *   <li>{@link #request(long)}: the application's demand, summed in one field without a task, and
@@ -45,8 +46,17 @@ public final class Mailbox implements Executor {
   private static final AtomicLongFieldUpdater<Mailbox> DEMAND =
       AtomicLongFieldUpdater.newUpdater(Mailbox.class, "demand");
 
-  private final Queue<Runnable> tasks = Queues.<Runnable>unboundedMultiproducer().get();
+  @SuppressWarnings("rawtypes")
+  private static final AtomicReferenceFieldUpdater<Mailbox, Queue> TASKS =
+      AtomicReferenceFieldUpdater.newUpdater(Mailbox.class, Queue.class, "tasks");
+
   private final LongConsumer onDemand;
+
+  /**
+   * Inputs waiting for the thread inside: Reactor's multi-producer queue, made at the first
+   * contention, so that a connection no one else touches while it is busy holds none.
+   */
+  private volatile Queue<Runnable> tasks;
 
   @SuppressWarnings("unused") // accessed through WIP
   private volatile int wip;
@@ -77,7 +87,7 @@ public final class Mailbox implements Executor {
       leave();
       return;
     }
-    tasks.offer(task);
+    queue().offer(task);
     if (WIP.getAndIncrement(this) == 0) {
       inside = Thread.currentThread();
       drain(1);
@@ -133,8 +143,9 @@ public final class Mailbox implements Executor {
           dropped(e);
         }
       }
+      Queue<Runnable> queue = tasks;
       Runnable task;
-      while ((task = tasks.poll()) != null) {
+      while (queue != null && (task = queue.poll()) != null) {
         run(task);
       }
       inside = null;
@@ -144,6 +155,17 @@ public final class Mailbox implements Executor {
       }
       inside = Thread.currentThread();
     }
+  }
+
+  private Queue<Runnable> queue() {
+    Queue<Runnable> queue = tasks;
+    if (queue == null) {
+      queue = Queues.<Runnable>unboundedMultiproducer().get();
+      if (!TASKS.compareAndSet(this, null, queue)) {
+        queue = tasks;
+      }
+    }
+    return queue;
   }
 
   private static void run(Runnable task) {

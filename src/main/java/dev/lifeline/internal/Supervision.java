@@ -7,6 +7,7 @@ import dev.lifeline.SupervisorClosedException;
 import dev.lifeline.Transport;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -46,7 +47,8 @@ import reactor.util.context.Context;
  * Long.MAX_VALUE} for unbounded). Each connection is asked for it when it opens, and for every
  * further request while it is live.
  */
-public final class Supervision extends Flux<Frame> implements Subscription, Outage.Decisions {
+public final class Supervision extends Flux<Frame>
+    implements Subscription, Outage.Decisions, LongConsumer {
 
   private enum State {
     IDLE,
@@ -77,7 +79,7 @@ public final class Supervision extends Flux<Frame> implements Subscription, Outa
 
   public Supervision(Settings settings) {
     this.settings = settings;
-    this.mailbox = new Mailbox(this::requested);
+    this.mailbox = new Mailbox(this);
     this.events = new EventLog(settings.scheduler());
     this.outbox = new Outbox(mailbox, settings.outboundBufferCapacity());
     this.outage =
@@ -146,7 +148,8 @@ public final class Supervision extends Flux<Frame> implements Subscription, Outa
   }
 
   /** Inside, from {@link Mailbox#request}: the application asked for {@code n} more. */
-  private void requested(long n) {
+  @Override
+  public void accept(long n) {
     if (state == State.DONE || actual == null) {
       return;
     }

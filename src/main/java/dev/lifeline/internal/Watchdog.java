@@ -26,7 +26,7 @@ import reactor.core.scheduler.Scheduler;
  * application's backpressure holds the answer unread): the timeout is checked again a timeout
  * later.
  */
-public final class Watchdog {
+public final class Watchdog implements Runnable {
 
   /** What the watchdog asks of and tells its owner; called from the owner's context. */
   public interface Owner {
@@ -49,8 +49,7 @@ public final class Watchdog {
   private final Owner owner;
   private final long intervalNanos;
   private final long timeoutNanos;
-  private final Runnable tick = this::onTimer;
-  private final Runnable hop = this::hop;
+  private final Runnable tick;
 
   private Disposable timer;
   private boolean stopped;
@@ -70,16 +69,20 @@ public final class Watchdog {
   /**
    * @param heartbeat what to send after {@code interval} of silence, or null to declare the peer
    *     dead then
+   * @param tick runs {@link #tick()}: what the timer hands to {@code context} (an object the owner
+   *     has anyway, so that a watchdog costs no extra object per connection)
    */
   public Watchdog(
       Scheduler scheduler,
       Executor context,
+      Runnable tick,
       Heartbeat heartbeat,
       Duration interval,
       Duration timeout,
       Owner owner) {
     this.scheduler = scheduler;
     this.context = context;
+    this.tick = tick;
     this.heartbeat = heartbeat;
     this.owner = owner;
     this.intervalNanos = interval.toNanos();
@@ -136,15 +139,17 @@ public final class Watchdog {
     if (stopped) {
       return;
     }
-    timer = scheduler.schedule(hop, delayNanos, TimeUnit.NANOSECONDS);
+    timer = scheduler.schedule(this, delayNanos, TimeUnit.NANOSECONDS);
   }
 
-  /** On the timer's thread: into the owner's context. */
-  private void hop() {
+  /** On the timer's thread: into the owner's context, where {@code tick} calls {@link #tick()}. */
+  @Override
+  public void run() {
     context.execute(tick);
   }
 
-  private void onTimer() {
+  /** In the owner's context: the timer fired. */
+  public void tick() {
     if (stopped) {
       return;
     }

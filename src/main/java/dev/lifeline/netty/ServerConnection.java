@@ -56,8 +56,8 @@ public interface ServerConnection {
    * once it is closed. Idempotent: only the first close frame is sent. The closing handshake is
    * completed (RFC 6455 7.1.1): frames still arriving are read, TCP is closed once the client's
    * answering close frame arrived, or at the supervisor's {@linkplain
-   * ServerSupervisor.Builder#closeTimeout close timeout} if it never does; frames written after
-   * the close frame are not sent.
+   * ServerSupervisor.Builder#closeTimeout close timeout} if it never does; frames written after the
+   * close frame are not sent.
    *
    * @since 0.1.0
    */

@@ -75,6 +75,7 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
   private final String id;
   private final SocketAddress remoteAddress;
   private final EventLoop loop;
+  private final Idle idle = new Idle();
   private final Watchdog watchdog;
   private final Sinks.Many<Frame> frames =
       Sinks.many().unicast().onBackpressureBuffer(Queues.<Frame>unbounded().get());
@@ -105,7 +106,7 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     this.loop = connection.channel().eventLoop();
     this.watchdog =
         new Watchdog(
-            scheduler, loop, null, supervisor.idleTimeout(), supervisor.idleTimeout(), new Idle());
+            scheduler, loop, idle, null, supervisor.idleTimeout(), supervisor.idleTimeout(), idle);
     in.aggregateFrames(supervisor.maxMessageLength());
     connection.addHandlerLast(HANDLER_NAME, this);
     in.receiveCloseStatus()
@@ -337,7 +338,13 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
   }
 
   /** The idle limit, as the watchdog applies it: no heartbeat, dead after the limit's silence. */
-  private final class Idle implements Watchdog.Owner {
+  private final class Idle implements Watchdog.Owner, Runnable {
+    /** On the event loop: the idle timer fired. */
+    @Override
+    public void run() {
+      watchdog.tick();
+    }
+
     @Override
     public void sendHeartbeat(long sequence, Frame ping) {
       throw new IllegalStateException("the server's idle watchdog sends no heartbeat");

@@ -425,7 +425,10 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
         // sees 1005, not C1's 1000): write ours first, so that its frame goes out second, ignored
         close(NORMAL_CLOSURE).subscribe();
       }
-      upstream.cancel();
+      // Always a task on the channel's loop, so that it runs after our close frame's write even
+      // when that write was queued from another thread while this cancel comes from the loop
+      // (the application cancelled before Reactor Netty started the receiver).
+      connection.channel().eventLoop().execute(upstream::cancel);
     }
 
     private void fail(Throwable error) {

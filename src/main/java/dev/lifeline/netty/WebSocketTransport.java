@@ -15,8 +15,6 @@ import java.util.function.Consumer;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
-import reactor.netty.http.HttpResources;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.WebsocketClientSpec;
 import reactor.netty.resources.ConnectionProvider;
@@ -452,20 +450,15 @@ public final class WebSocketTransport implements Transport {
 
   /**
    * Reactor Netty's client event loops ({@code HttpResources}), which this transport's connections
-   * run on: heartbeats are then written from an event loop, without a hop from another thread, and
-   * timers do not drift into bursts at tens of thousands of connections. Timer tasks are short and
-   * never block. Shared by every transport; never disposed by Lifeline.
+   * run on, with affinity: a timer scheduled from one of those loops runs on that loop, so a
+   * connection's heartbeats are written from its own channel's loop, without a hop from another
+   * thread, and timers do not drift into bursts at tens of thousands of connections. Timer tasks
+   * are short and never block. Shared by every transport; never disposed by Lifeline.
    *
    * @since 0.1.0
    */
   @Override
   public Scheduler timerScheduler() {
-    return EventLoopTimers.SCHEDULER;
-  }
-
-  /** Created on first use, so that merely configuring a transport starts no event loop. */
-  private static final class EventLoopTimers {
-    static final Scheduler SCHEDULER =
-        Schedulers.fromExecutorService(HttpResources.get().onClient(true), "lifeline-timers");
+    return EventLoopTimers.get();
   }
 }

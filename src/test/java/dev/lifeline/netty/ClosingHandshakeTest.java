@@ -52,7 +52,7 @@ class ClosingHandshakeTest {
                     }))) {
       // Reactor Netty answers a cancelled receiver with a close frame of its own, without status:
       // which of the two went first varied from one connection to the next
-      for (int round = 1; round <= 20; round++) {
+      for (int round = 1; round <= 50; round++) {
         SupervisedConnection ws =
             Supervisor.create(WebSocketTransport.create(server.uri("/ws"))).connection();
         Flux<ConnectionEvent> events = ws.events().replay().autoConnect(0);

@@ -4,11 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeline.Supervisor;
 import dev.lifeline.testing.InMemoryTransport;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.netty.http.HttpResources;
 
 /** Where a supervisor's timers run by default. */
 class TimerSchedulerTest {
@@ -26,6 +31,45 @@ class TimerSchedulerTest {
     assertThat(thread).startsWith("reactor-http-");
     assertThat(supervisor.scheduler().now(TimeUnit.MILLISECONDS))
         .isCloseTo(System.currentTimeMillis(), org.assertj.core.data.Offset.offset(5_000L));
+  }
+
+  @Test
+  void aTimerScheduledFromAClientEventLoopRunsOnThatSameLoop() throws Exception {
+    Scheduler timers = WebSocketTransport.create("ws://127.0.0.1:9/ws").timerScheduler();
+    EventLoopGroup loops = HttpResources.get().onClient(true);
+    for (EventExecutor loop : loops) {
+      CompletableFuture<Thread> scheduling = new CompletableFuture<>();
+      CompletableFuture<Thread> running = new CompletableFuture<>();
+      loop.execute(
+          () -> {
+            scheduling.complete(Thread.currentThread());
+            timers.schedule(
+                () -> running.complete(Thread.currentThread()), 1, TimeUnit.MILLISECONDS);
+          });
+      assertThat(running.get(10, TimeUnit.SECONDS)).isSameAs(scheduling.get(10, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void aTimerScheduledFromElsewhereIsCancellable() throws Exception {
+    Scheduler timers = WebSocketTransport.create("ws://127.0.0.1:9/ws").timerScheduler();
+    CompletableFuture<Thread> ran = new CompletableFuture<>();
+    CompletableFuture<Boolean> cancelledRan = new CompletableFuture<>();
+    CompletableFuture<Boolean> cancelled = new CompletableFuture<>();
+    HttpResources.get()
+        .onClient(true)
+        .next()
+        .execute(
+            () -> {
+              timers
+                  .schedule(() -> cancelledRan.complete(true), 50, TimeUnit.MILLISECONDS)
+                  .dispose();
+              cancelled.complete(true);
+            });
+    assertThat(cancelled.get(10, TimeUnit.SECONDS)).isTrue();
+    timers.schedule(() -> ran.complete(Thread.currentThread()), 200, TimeUnit.MILLISECONDS);
+    assertThat(ran.get(10, TimeUnit.SECONDS).getName()).startsWith("reactor-http-");
+    assertThat(cancelledRan).isNotDone();
   }
 
   @Test
