@@ -22,7 +22,11 @@ import reactor.util.context.Context;
  *
  * <p><b>Confined</b> to the connection's {@link Mailbox}: each signal of the stream hops in
  * (inline, without allocating, when no one else is inside, or directly when the stream answers a
- * request the engine made from inside), so every field is plain.
+ * request the engine made from inside), so every field is plain. One exception, {@link
+ * #signalsQueued}: written and read only by the stream's signals themselves, which Reactive Streams
+ * rule 1.3 serialises, so it too is plain. Signals keep their order: a signal that finds earlier
+ * ones of this stream still queued in the mailbox (sent from another thread while someone else was
+ * inside) queues behind them, even when it arrives on the thread inside.
  */
 final class SendStream implements CoreSubscriber<Frame>, Subscription, Outbox.Ticket {
   private static final int PREFETCH = 32;
@@ -51,6 +55,12 @@ final class SendStream implements CoreSubscriber<Frame>, Subscription, Outbox.Ti
 
   /** Frames waiting, each holding a place; made when the first one has to wait. */
   private ArrayDeque<Frame> waiting;
+
+  /** The stream's signals queued as mailbox tasks; only the signalling side touches it. */
+  private long signalsQueued;
+
+  /** How many of those ran, inside; equal to {@link #signalsQueued} when none waits. */
+  private long signalsRun;
 
   private long received;
   private long handed;
@@ -88,21 +98,40 @@ final class SendStream implements CoreSubscriber<Frame>, Subscription, Outbox.Ti
       } finally {
         mailbox.leave();
       }
-    } else if (mailbox.isInside()) {
+    } else if (mailbox.isInside() && signalsQueued == signalsRun) {
       accept(frame); // answering a request made inside: the outbox is in a consistent state
     } else {
-      mailbox.execute(() -> accept(frame));
+      signalsQueued++;
+      mailbox.execute(
+          () -> {
+            signalsRun++;
+            accept(frame);
+          });
     }
   }
 
   @Override
   public void onError(Throwable error) {
-    inside(() -> stop(error));
+    inOrder(() -> stop(error));
   }
 
   @Override
   public void onComplete() {
-    inside(this::completed);
+    inOrder(this::completed);
+  }
+
+  /** Runs a terminal signal inside, after every frame of this stream still queued. */
+  private void inOrder(Runnable signal) {
+    if (mailbox.isInside() && signalsQueued == signalsRun) {
+      signal.run();
+    } else {
+      signalsQueued++;
+      mailbox.execute(
+          () -> {
+            signalsRun++;
+            signal.run();
+          });
+    }
   }
 
   @Override
@@ -110,9 +139,13 @@ final class SendStream implements CoreSubscriber<Frame>, Subscription, Outbox.Ti
     // a Mono<Void> emits no value: demand has nothing to govern
   }
 
+  /**
+   * Withdraws the frames not written yet. From inside (a callback the engine made, even while this
+   * stream's batch is being written) it takes effect at once: not one more frame goes.
+   */
   @Override
   public void cancel() {
-    mailbox.execute(
+    inside(
         () -> {
           if (!finished) {
             finished = true;
