@@ -8,11 +8,11 @@ import dev.lifeline.Heartbeat;
 import dev.lifeline.SupervisedConnection;
 import dev.lifeline.Supervisor;
 import dev.lifeline.Transport;
+import dev.lifeline.support.DeliberateBlocking;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
@@ -236,11 +236,8 @@ class ServerSupervisorTest {
             .subscribe(
                 event -> {
                   if (first.getAndSet(false)) {
-                    try {
-                      release.await(30, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                      Thread.currentThread().interrupt();
-                    }
+                    // holds the event loop on purpose (BlockHound lets this one call through)
+                    DeliberateBlocking.await(release, Duration.ofSeconds(30));
                   }
                 });
     // two worker threads: the second connection is served by the thread the first one does not hold
