@@ -69,8 +69,12 @@ public final class Supervision extends Flux<Frame>
   private volatile boolean finished;
 
   private State state = State.IDLE;
+
+  /** The application's subscriber; null before it subscribed and once it was let go (RS §3.13). */
   private CoreSubscriber<? super Frame> actual;
+
   private boolean started;
+  private boolean subscribedOnce;
   private long demand;
   private Link link;
   private Throwable policyError;
@@ -130,7 +134,7 @@ public final class Supervision extends Flux<Frame>
 
   private void start(CoreSubscriber<? super Frame> subscriber) {
     if (started) {
-      if (finished && actual == null) {
+      if (finished && !subscribedOnce) {
         Operators.complete(subscriber); // closed before anyone subscribed
       } else {
         Operators.error(
@@ -142,6 +146,7 @@ public final class Supervision extends Flux<Frame>
       return;
     }
     started = true;
+    subscribedOnce = true;
     actual = subscriber;
     subscriber.onSubscribe(this);
     connect();
@@ -170,6 +175,7 @@ public final class Supervision extends Flux<Frame>
       current.end(); // closes a live connection with 1000 (C1)
     }
     finish(null, true);
+    actual = null; // a cancelled subscriber is let go (RS §3.13)
   }
 
   private void closing(MonoSink<Void> sink) {
@@ -382,12 +388,16 @@ public final class Supervision extends Flux<Frame>
     // supervision ends first, so an application that stops at the terminal signal has seen
     // every event (Closed last) and finds the connection disposed
     finish(null, false);
-    actual.onComplete();
+    CoreSubscriber<? super Frame> subscriber = actual;
+    actual = null;
+    subscriber.onComplete();
   }
 
   private void endWith(Throwable error) {
     finish(error, false);
-    actual.onError(error);
+    CoreSubscriber<? super Frame> subscriber = actual;
+    actual = null;
+    subscriber.onError(error);
   }
 
   private Throwable policyError(Throwable error) {
