@@ -27,7 +27,10 @@ public sealed interface ConnectionEvent
         ConnectionEvent.Disconnected,
         ConnectionEvent.ReconnectScheduled,
         ConnectionEvent.Exhausted,
-        ConnectionEvent.Closed {
+        ConnectionEvent.Closed,
+        ConnectionEvent.SessionStarted,
+        ConnectionEvent.SessionResumed,
+        ConnectionEvent.SessionLost {
 
   /** When the event happened, by the supervisor's scheduler. */
   Instant time();
@@ -129,4 +132,35 @@ public sealed interface ConnectionEvent
    * @since 0.1.0
    */
   record Closed(Instant time, Throwable cause) implements ConnectionEvent {}
+
+  /**
+   * Resume: the server started a new session on connection {@code attempt} (the first, or the one
+   * after a {@link SessionLost}). Frames are counted from 1 again in both directions.
+   *
+   * @since 0.2.0
+   */
+  record SessionStarted(Instant time, int attempt) implements ConnectionEvent {}
+
+  /**
+   * Resume: connection {@code attempt} continues the session; the {@code replayedFrames} frames
+   * written before the outage that the server had not received are written again first, in order,
+   * and the server replays what this side had not received. {@code downtime} is how long the
+   * session had no connection.
+   *
+   * @since 0.2.0
+   */
+  record SessionResumed(Instant time, int attempt, long replayedFrames, Duration downtime)
+      implements ConnectionEvent {}
+
+  /**
+   * Resume: the server no longer knows the session (it expired, was evicted or the server
+   * restarted) or no longer offers resume. The {@code unconfirmedFrames} frames written and never
+   * acknowledged may not have arrived; frames the server wrote into the old session and this side
+   * did not receive are lost too. A {@link SessionStarted} follows when the server starts a new
+   * one.
+   *
+   * @since 0.2.0
+   */
+  record SessionLost(Instant time, int attempt, long unconfirmedFrames)
+      implements ConnectionEvent {}
 }

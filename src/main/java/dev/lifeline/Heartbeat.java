@@ -196,6 +196,11 @@ public final class Heartbeat {
     return pongPredicate.test(frame);
   }
 
+  /** Whether this is the RFC 6455 ping/pong dialect, with any interval and timeout. */
+  boolean isRfcPing() {
+    return dialect.equals("ping");
+  }
+
   /**
    * The answer a server sends when it receives {@code frame}, if {@code frame} is this dialect's
    * heartbeat; empty otherwise. The server side of Lifeline uses it to answer clients: {@link

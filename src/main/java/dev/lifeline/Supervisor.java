@@ -90,7 +90,8 @@ public final class Supervisor {
             DEFAULT_RETRY,
             DEFAULT_RETRYABLE,
             transport.timerScheduler(),
-            DEFAULT_OUTBOUND_BUFFER_CAPACITY));
+            DEFAULT_OUTBOUND_BUFFER_CAPACITY,
+            null));
   }
 
   /**
@@ -101,6 +102,12 @@ public final class Supervisor {
    */
   public Supervisor heartbeat(Heartbeat heartbeat) {
     Settings s = settings;
+    if (s.resume() != null && heartbeat != null && !heartbeat.isRfcPing()) {
+      throw new IllegalArgumentException(
+          "resume counts every text and binary frame as data, so it cannot run with the heartbeat "
+              + heartbeat
+              + ": use Heartbeat.ping() (the default) with resume");
+    }
     return new Supervisor(
         new Settings(
             s.transport(),
@@ -108,7 +115,8 @@ public final class Supervisor {
             s.retry(),
             s.retryable(),
             s.scheduler(),
-            s.outboundBufferCapacity()));
+            s.outboundBufferCapacity(),
+            s.resume()));
   }
 
   /**
@@ -136,7 +144,8 @@ public final class Supervisor {
             Objects.requireNonNull(retry, "retry"),
             s.retryable(),
             s.scheduler(),
-            s.outboundBufferCapacity()));
+            s.outboundBufferCapacity(),
+            s.resume()));
   }
 
   /**
@@ -155,7 +164,8 @@ public final class Supervisor {
             s.retry(),
             Objects.requireNonNull(retryable, "retryable"),
             s.scheduler(),
-            s.outboundBufferCapacity()));
+            s.outboundBufferCapacity(),
+            s.resume()));
   }
 
   /**
@@ -177,7 +187,8 @@ public final class Supervisor {
             s.retry(),
             s.retryable(),
             Objects.requireNonNull(scheduler, "scheduler"),
-            s.outboundBufferCapacity()));
+            s.outboundBufferCapacity(),
+            s.resume()));
   }
 
   /**
@@ -196,7 +207,49 @@ public final class Supervisor {
     Settings s = settings;
     return new Supervisor(
         new Settings(
-            s.transport(), s.heartbeat(), s.retry(), s.retryable(), s.scheduler(), capacity));
+            s.transport(),
+            s.heartbeat(),
+            s.retry(),
+            s.retryable(),
+            s.scheduler(),
+            capacity,
+            s.resume()));
+  }
+
+  /**
+   * A copy that resumes sessions with {@code resume}: it offers the subprotocol {@value
+   * Resume#PROTOCOL}, and when the server selects it (a {@code ServerSupervisor} with resume does),
+   * a reconnect loses and duplicates no frame in either direction; see {@link Resume}. Against a
+   * server that does not select it nothing changes. {@code null} turns resume off (the default).
+   *
+   * <p>Resume counts every text and binary frame as data, so it needs a heartbeat of RFC 6455
+   * control frames ({@link Heartbeat#ping()}, the default).
+   *
+   * @throws IllegalArgumentException if the heartbeat is a text or custom dialect
+   * @since 0.2.0
+   */
+  public Supervisor resume(Resume resume) {
+    Settings s = settings;
+    if (resume != null && !s.heartbeat().isRfcPing()) {
+      throw new IllegalArgumentException(
+          "resume counts every text and binary frame as data, so it cannot run with the heartbeat "
+              + s.heartbeat()
+              + ": use Heartbeat.ping() (the default) with resume");
+    }
+    return new Supervisor(
+        new Settings(
+            s.transport(),
+            s.heartbeat(),
+            s.retry(),
+            s.retryable(),
+            s.scheduler(),
+            s.outboundBufferCapacity(),
+            resume));
+  }
+
+  /** Resume, or null when it is off. @since 0.2.0 */
+  public Resume resume() {
+    return settings.resume();
   }
 
   /** The heartbeat. @since 0.1.0 */

@@ -35,6 +35,20 @@ public interface Transport {
   Mono<Connection> connect(Publisher<Frame> outbound);
 
   /**
+   * As {@link #connect(Publisher)}, offering the peer {@code subprotocols} (RFC 6455 {@code
+   * Sec-WebSocket-Protocol}) ahead of any the transport offers itself; {@link
+   * Connection#subprotocol()} tells which one the peer selected. A {@link Supervisor} with {@link
+   * Resume} offers {@value Resume#PROTOCOL} this way. The default ignores the offer, as a transport
+   * that cannot negotiate: its connections then never select one, and resume stays off.
+   *
+   * @param subprotocols the subprotocols to offer first, most preferred first
+   * @since 0.2.0
+   */
+  default Mono<Connection> connect(Publisher<Frame> outbound, java.util.List<String> subprotocols) {
+    return connect(outbound);
+  }
+
+  /**
    * The scheduler a {@link Supervisor} runs this transport's timers on unless told otherwise
    * ({@link Supervisor#scheduler(Scheduler)}). Defaults to {@link Schedulers#parallel()}; a
    * transport with event loops of its own may return them, so heartbeats are written from the
@@ -89,6 +103,16 @@ public interface Transport {
      */
     default boolean onBytesReceived(Runnable listener) {
       return false;
+    }
+
+    /**
+     * The subprotocol the peer selected in its handshake response, or the empty string if it
+     * selected none (the default, for transports that cannot tell).
+     *
+     * @since 0.2.0
+     */
+    default String subprotocol() {
+      return "";
     }
   }
 }

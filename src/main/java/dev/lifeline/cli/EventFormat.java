@@ -14,8 +14,10 @@ import java.util.function.Consumer;
  * <p>Both forms carry the same fields, in this order: {@code time} (ISO-8601), {@code event} (one
  * of {@code connecting}, {@code connected}, {@code heartbeat-sent}, {@code heartbeat-answered},
  * {@code peer-dead}, {@code disconnected}, {@code reconnect-scheduled}, {@code exhausted}, {@code
- * closed}), {@code attempt}, then where they apply {@code sequence}, {@code rtt_ms}, {@code
- * silence_ms}, {@code delay_ms}, {@code close_code}, {@code unconfirmed_frames} and {@code cause}.
+ * closed}, and with resume {@code session-started}, {@code session-resumed}, {@code session-lost}),
+ * {@code attempt}, then where they apply {@code sequence}, {@code rtt_ms}, {@code silence_ms},
+ * {@code delay_ms}, {@code close_code}, {@code replayed_frames}, {@code downtime_ms}, {@code
+ * unconfirmed_frames} and {@code cause}.
  */
 enum EventFormat {
   /** {@code 2025-01-01T12:00:00.123Z connected attempt=0}: one event per line, key=value fields. */
@@ -123,6 +125,18 @@ enum EventFormat {
       fields.put("event", "closed");
       fields.put("attempt", attempt);
       fields.put("cause", e.cause() == null ? null : describe(e.cause()));
+    } else if (event instanceof ConnectionEvent.SessionStarted e) {
+      fields.put("event", "session-started");
+      fields.put("attempt", e.attempt());
+    } else if (event instanceof ConnectionEvent.SessionResumed e) {
+      fields.put("event", "session-resumed");
+      fields.put("attempt", e.attempt());
+      fields.put("replayed_frames", e.replayedFrames());
+      fields.put("downtime_ms", Durations.millis(e.downtime()));
+    } else if (event instanceof ConnectionEvent.SessionLost e) {
+      fields.put("event", "session-lost");
+      fields.put("attempt", e.attempt());
+      fields.put("unconfirmed_frames", e.unconfirmedFrames());
     } else {
       throw new IllegalStateException("unknown event type " + event.getClass().getName());
     }

@@ -106,6 +106,30 @@ public final class EventLog {
     emit(new ConnectionEvent.Disconnected(now(), attempt, cause, unconfirmedFrames));
   }
 
+  public void sessionStarted(int attempt) {
+    if (observed()) {
+      emit(new ConnectionEvent.SessionStarted(now(), attempt));
+    }
+  }
+
+  public void sessionResumed(int attempt, long replayed, Duration downtime) {
+    if (observed()) {
+      emit(new ConnectionEvent.SessionResumed(now(), attempt, replayed, downtime));
+    }
+  }
+
+  public void sessionLost(int attempt, long unconfirmed) {
+    if (unconfirmed > 0) {
+      log.warn(
+          "resume session lost: the server no longer knows it; {} frames written and never"
+              + " acknowledged may not have arrived, and a new session starts",
+          unconfirmed);
+    }
+    if (observed()) {
+      emit(new ConnectionEvent.SessionLost(now(), attempt, unconfirmed));
+    }
+  }
+
   public void reconnectScheduled(int attempt, Duration delay) {
     if (!observed()) {
       return;

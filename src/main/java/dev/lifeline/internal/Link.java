@@ -4,8 +4,11 @@ import dev.lifeline.ConnectionClosedException;
 import dev.lifeline.Frame;
 import dev.lifeline.Heartbeat;
 import dev.lifeline.PeerDeadException;
+import dev.lifeline.ProtocolViolationException;
+import dev.lifeline.Resume;
 import dev.lifeline.Transport;
 import java.time.Duration;
+import java.util.List;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
@@ -39,6 +42,8 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   /** A close frame without a status code (RFC 6455, 7.1.5). */
   private static final int NO_STATUS = 1005;
 
+  private static final List<String> RESUME_OFFER = List.of(Resume.PROTOCOL);
+
   final int number;
   private final Supervision supervision;
   private final Mailbox mailbox;
@@ -47,6 +52,9 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   private final Watchdog watchdog;
   private final Handshake handshake;
   private final Liveness liveness = new Liveness();
+
+  /** The session this connection carries, or null without resume. */
+  private final Resumption resumption;
 
   private Transport.Connection connection;
   private Subscription upstream;
@@ -62,6 +70,7 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   private long writtenBeforeHeartbeat;
   private Frame.Close peerClose;
   private PeerDeadException death;
+  private ProtocolViolationException broken;
 
   Link(Supervision supervision, int number) {
     this.supervision = supervision;
@@ -71,6 +80,7 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     Settings settings = supervision.settings;
     this.heartbeat = settings.heartbeat();
     this.handshake = new Handshake(this, supervision);
+    this.resumption = supervision.resumption;
     this.watchdog =
         new Watchdog(
             settings.scheduler(),
@@ -86,7 +96,12 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   void connect(Transport transport) {
     Mono<? extends Transport.Connection> attempt;
     try {
-      attempt = transport.connect(this);
+      if (resumption == null) {
+        attempt = transport.connect(this);
+      } else {
+        resumption.attempting();
+        attempt = transport.connect(this, RESUME_OFFER);
+      }
     } catch (Throwable e) {
       handshake.failed(Operators.onOperatorError(e, supervision.currentContext()));
       return;
@@ -119,6 +134,9 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   /** The handshake succeeded: watch {@code established}. */
   void open(Transport.Connection established) {
     connection = established;
+    if (resumption != null) {
+      negotiated(established);
+    }
     stampedPerRead = established.onBytesReceived(liveness);
     established.inbound().subscribe(this);
   }
@@ -251,6 +269,25 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     if (!stampedPerRead) {
       watchdog.stamp();
     }
+    if (resumption != null && resumption.active()) {
+      if (ResumeMessages.isControl(frame)) {
+        control((Frame.Pong) frame);
+        if (!ended) {
+          upstream.request(1);
+        }
+        return;
+      }
+      if (ResumeMessages.isData(frame)) {
+        if (resumption.phase() != Resumption.Phase.READY) {
+          violation("the server sent a data frame before its WELCOME");
+          return;
+        }
+        resumption.receivedData(frame);
+        if (resumption.controlDue()) {
+          outbox.drain();
+        }
+      }
+    }
     if (frame instanceof Frame.Text || frame instanceof Frame.Binary) {
       if (!provenAlive) {
         provenAlive();
@@ -292,11 +329,11 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
       // connections), unlike one the peer ends at once (a flapping server) or one found dead.
       provenAlive();
     }
-    if (closing && death == null) {
+    if (closing && death == null && broken == null) {
       supervision.linkEnded(this, refusal(error), true);
       return;
     }
-    Throwable cause = death != null ? death : error;
+    Throwable cause = death != null ? death : broken != null ? broken : error;
     if (cause == null) {
       Frame.Close close = peerClose;
       cause =
@@ -327,6 +364,106 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     return code != 1000 && code != 1001 && code != NO_STATUS;
   }
 
+  // ---- resume (lifeline.resume.v1) -----------------------------------------------------------
+
+  /** The handshake completed: with resume selected HELLO goes first, otherwise it runs plain. */
+  private void negotiated(Transport.Connection established) {
+    if (Resume.PROTOCOL.equals(established.subprotocol())) {
+      resumption.greeting();
+    } else {
+      if (resumption.hasSession()) {
+        // the server no longer selects resume: what it did not acknowledge may be lost
+        supervision.events.sessionLost(number, resumption.abandonSession());
+      }
+      resumption.plain();
+    }
+    outbox.drain();
+  }
+
+  /** A control message of the protocol arrived. */
+  private void control(Frame.Pong frame) {
+    ResumeMessages.Message m;
+    try {
+      m = ResumeMessages.decode(frame);
+    } catch (IllegalArgumentException e) {
+      violation("the server sent a malformed resume message: " + e.getMessage());
+      return;
+    }
+    switch (m.type()) {
+      case ResumeMessages.WELCOME -> welcome(m);
+      case ResumeMessages.ACK -> {
+        if (resumption.phase() != Resumption.Phase.READY
+            || !resumption.acknowledged(m.received())) {
+          violation(
+              "the server acknowledged "
+                  + m.received()
+                  + " frames, but "
+                  + resumption.out.acknowledged()
+                  + " to "
+                  + resumption.out.sent()
+                  + " were possible");
+          return;
+        }
+        outbox.drain(); // places freed in the replay buffer
+      }
+      case ResumeMessages.ACK_REQUEST -> {
+        resumption.ackRequested();
+        outbox.drain();
+      }
+      default -> violation("the server sent a HELLO, which only a client sends");
+    }
+  }
+
+  private void welcome(ResumeMessages.Message m) {
+    long replayBase = resumption.out.size();
+    long since = resumption.detachedAt();
+    switch (resumption.welcome(m)) {
+      case STARTED -> supervision.events.sessionStarted(number);
+      case RESUMED ->
+          supervision.events.sessionResumed(
+              number,
+              resumption.out.size(),
+              since < 0 ? Duration.ZERO : Duration.ofNanos(watchdog.now() - since));
+      case LOST -> {
+        supervision.events.sessionLost(number, resumption.lostFrames());
+        supervision.events.sessionStarted(number);
+      }
+      case INVALID -> {
+        violation(
+            "the server's WELCOME is impossible (status "
+                + (char) m.status()
+                + ", it received "
+                + m.received()
+                + " frames, "
+                + replayBase
+                + " unacknowledged after "
+                + resumption.out.acknowledged()
+                + ")");
+        return;
+      }
+    }
+    outbox.drain();
+  }
+
+  /** The server broke the resume protocol: closed with 1002, not retried (C7). */
+  private void violation(String what) {
+    if (ended || broken != null) {
+      return;
+    }
+    broken =
+        new ProtocolViolationException(
+            1002,
+            what
+                + "; the connection was closed with 1002. The server does not implement "
+                + Resume.PROTOCOL
+                + " correctly: fix it, or disable resume on this client",
+            null);
+    if (attached) {
+      outbox.detach(this);
+    }
+    close(Frame.close(1002, "resume protocol violation"));
+  }
+
   private void provenAlive() {
     provenAlive = true;
     supervision.provenAlive();
@@ -335,6 +472,9 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   private void stop() {
     ended = true;
     watchdog.stop();
+    if (resumption != null) {
+      resumption.detached(watchdog.now());
+    }
     if (attached) {
       outbox.detach(this);
     }
@@ -409,6 +549,9 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     @Override
     public void sendHeartbeat(long sequence, Frame ping) {
       writtenBeforeHeartbeat = outbox.written();
+      if (resumption != null) {
+        resumption.heartbeatTick();
+      }
       supervision.events.heartbeatSent(sequence);
       outbox.sendHeartbeat(ping);
     }

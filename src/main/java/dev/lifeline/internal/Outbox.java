@@ -52,6 +52,9 @@ public final class Outbox {
   /** Who attached {@link #writer}: its requests are the only ones that count. */
   private Object owner;
 
+  /** The resume session, or null without resume: gates, replays and counts what is written. */
+  private Resumption resumption;
+
   private long demand;
   private long written;
   private boolean draining;
@@ -60,6 +63,11 @@ public final class Outbox {
   public Outbox(Mailbox mailbox, int capacity) {
     this.mailbox = mailbox;
     this.capacity = capacity;
+  }
+
+  /** From now on, what is written is counted and kept for {@code session} (resume). */
+  void resume(Resumption session) {
+    this.resumption = session;
   }
 
   /** A send of {@code frame}: lazy, offered when subscribed. */
@@ -198,6 +206,15 @@ public final class Outbox {
     if (writer == null || demand == 0) {
       return false;
     }
+    Resumption session = resumption;
+    if (session != null && session.phase() != Resumption.Phase.PLAIN) {
+      return resumeReady(session);
+    }
+    return heartbeatWritten();
+  }
+
+  /** Writes a pending heartbeat; whether a frame can be written after it. */
+  private boolean heartbeatWritten() {
     Frame ping = heartbeat;
     if (ping != null) {
       heartbeat = null;
@@ -208,10 +225,53 @@ public final class Outbox {
     return true;
   }
 
+  /**
+   * {@link #ready()} on a resume connection: control messages first (HELLO before anything else),
+   * then a pending heartbeat, then the replay of what the peer did not receive, and only then, if
+   * the replay buffer has room, a new frame.
+   */
+  private boolean resumeReady(Resumption session) {
+    if (session.phase() == Resumption.Phase.PENDING) {
+      return false;
+    }
+    Frame control;
+    while ((control = session.nextControl()) != null) {
+      demand--;
+      writer.onNext(control);
+      if (writer == null || demand == 0) {
+        return false;
+      }
+    }
+    if (session.phase() != Resumption.Phase.READY || !heartbeatWritten()) {
+      return false;
+    }
+    ReplayBuffer replay = session.out;
+    while (replay.replaying()) {
+      demand--;
+      writer.onNext(replay.nextReplayed());
+      if (writer == null || demand == 0) {
+        return false;
+      }
+    }
+    if (replay.full()) {
+      session.bufferFull();
+      if ((control = session.nextControl()) != null) {
+        demand--;
+        writer.onNext(control);
+      }
+      return false;
+    }
+    return true;
+  }
+
   /** Writes an application frame, after {@link #ready()}. */
   void write(Frame frame) {
     demand--;
     written++;
+    Resumption session = resumption;
+    if (session != null && session.active() && ResumeMessages.isData(frame)) {
+      session.out.add(frame);
+    }
     writer.onNext(frame);
   }
 

@@ -1,6 +1,7 @@
 package dev.lifeline.internal;
 
 import dev.lifeline.Heartbeat;
+import dev.lifeline.Resume;
 import dev.lifeline.Transport;
 import java.util.function.Predicate;
 import reactor.core.scheduler.Scheduler;
@@ -15,6 +16,7 @@ import reactor.util.retry.Retry;
  * @param retryable which failures are worth a reconnect (C7)
  * @param scheduler every timer and time stamp
  * @param outboundBufferCapacity how many frames may wait for a connection (C9)
+ * @param resume the resume settings, or null when resume is off
  */
 public record Settings(
     Transport transport,
@@ -22,4 +24,5 @@ public record Settings(
     Retry retry,
     Predicate<Throwable> retryable,
     Scheduler scheduler,
-    int outboundBufferCapacity) {}
+    int outboundBufferCapacity,
+    Resume resume) {}

@@ -63,6 +63,10 @@ public final class Supervision extends Flux<Frame>
   final Mailbox mailbox;
   final EventLog events;
   final Outbox outbox;
+
+  /** The resume session, spanning the links; null without resume. */
+  final Resumption resumption;
+
   private final Outage outage;
 
   /** Whether supervision ended; written inside, read by any thread for {@code isDisposed()}. */
@@ -86,6 +90,10 @@ public final class Supervision extends Flux<Frame>
     this.mailbox = new Mailbox(this);
     this.events = new EventLog(settings.scheduler());
     this.outbox = new Outbox(mailbox, settings.outboundBufferCapacity());
+    this.resumption = settings.resume() == null ? null : new Resumption(settings.resume());
+    if (resumption != null) {
+      outbox.resume(resumption);
+    }
     this.outage =
         new Outage(
             settings.retry(), settings.retryable(), settings.scheduler(), events, mailbox, this);

@@ -38,6 +38,7 @@ public final class InMemoryTransport implements Transport {
   private volatile Mode mode = Mode.ACCEPT;
   private volatile long outboundDemand = Long.MAX_VALUE;
   private volatile Throwable refusal;
+  private volatile String selects = "";
 
   private enum Mode {
     ACCEPT,
@@ -56,6 +57,18 @@ public final class InMemoryTransport implements Transport {
       throw new IllegalArgumentException("outbound demand must be 0 or more, was " + frames);
     }
     outboundDemand = frames;
+    return this;
+  }
+
+  /**
+   * From now on, peers select {@code subprotocol} when the client offers it (as {@code
+   * Sec-WebSocket-Protocol} would), for example {@link dev.lifeline.Resume#PROTOCOL} to speak
+   * resume from the test; the empty string (the default) selects none.
+   *
+   * @since 0.2.0
+   */
+  public InMemoryTransport selectSubprotocol(String subprotocol) {
+    selects = Objects.requireNonNull(subprotocol, "subprotocol");
     return this;
   }
 
@@ -150,6 +163,12 @@ public final class InMemoryTransport implements Transport {
 
   @Override
   public Mono<Connection> connect(Publisher<Frame> outbound) {
+    return connect(outbound, List.of());
+  }
+
+  @Override
+  public Mono<Connection> connect(Publisher<Frame> outbound, List<String> subprotocols) {
+    List<String> offered = List.copyOf(subprotocols);
     return Mono.defer(
         () -> {
           attempts.incrementAndGet();
@@ -164,7 +183,13 @@ public final class InMemoryTransport implements Transport {
                     .doOnSubscribe(s -> pending.incrementAndGet())
                     .doOnCancel(pending::decrementAndGet);
             case ACCEPT -> {
-              Peer peer = new Peer(peers.size(), outboundDemand);
+              String wanted = selects;
+              Peer peer =
+                  new Peer(
+                      peers.size(),
+                      outboundDemand,
+                      offered,
+                      offered.contains(wanted) ? wanted : "");
               peers.add(peer);
               outbound.subscribe(peer.reader);
               yield Mono.just(peer.connection);
@@ -194,10 +219,14 @@ public final class InMemoryTransport implements Transport {
     private volatile boolean aborted;
 
     private final long initialDemand;
+    private final List<String> offered;
+    private final String selected;
     private volatile Subscription outbound;
 
-    Peer(int index, long initialDemand) {
+    Peer(int index, long initialDemand, List<String> offered, String selected) {
       this.index = index;
+      this.offered = offered;
+      this.selected = selected;
       this.initialDemand = initialDemand;
     }
 
@@ -209,6 +238,24 @@ public final class InMemoryTransport implements Transport {
     public Peer request(long frames) {
       outbound.request(frames);
       return this;
+    }
+
+    /**
+     * The subprotocols the client offered for this connection, most preferred first.
+     *
+     * @since 0.2.0
+     */
+    public List<String> offeredSubprotocols() {
+      return offered;
+    }
+
+    /**
+     * The subprotocol this peer selected, or the empty string.
+     *
+     * @since 0.2.0
+     */
+    public String subprotocol() {
+      return selected;
     }
 
     /**
@@ -377,6 +424,11 @@ public final class InMemoryTransport implements Transport {
       @Override
       public boolean isDisposed() {
         return !open.get();
+      }
+
+      @Override
+      public String subprotocol() {
+        return selected;
       }
     }
   }

@@ -94,6 +94,33 @@ class EventFormatTest {
   }
 
   @Test
+  void resumeEventsCarryTheirCounts() {
+    List<Map<String, Object>> lines =
+        print(
+                EventFormat.JSON,
+                List.of(
+                    new ConnectionEvent.SessionStarted(S, 0),
+                    new ConnectionEvent.SessionResumed(S, 2, 17, Duration.ofMillis(5250)),
+                    new ConnectionEvent.SessionLost(S, 3, 4)))
+            .stream()
+            .map(FlatJson::parse)
+            .toList();
+
+    assertThat(lines.get(0)).contains(entry("event", "session-started"));
+    assertThat(lines.get(1))
+        .contains(
+            entry("event", "session-resumed"),
+            entry("attempt", new BigDecimal("2")),
+            entry("replayed_frames", new BigDecimal("17")),
+            entry("downtime_ms", new BigDecimal("5250")));
+    assertThat(lines.get(2))
+        .contains(
+            entry("event", "session-lost"),
+            entry("attempt", new BigDecimal("3")),
+            entry("unconfirmed_frames", new BigDecimal("4")));
+  }
+
+  @Test
   void heartbeatEventsCarryTheAttemptOfTheConnectionTheyBelongTo() {
     List<String> lines =
         print(

@@ -1,0 +1,137 @@
+package dev.lifeline.internal;
+
+import dev.lifeline.Frame;
+
+/**
+ * One direction's sent side of a resume session: every data frame written and not yet acknowledged,
+ * numbered from 1 for the life of the session, bounded in frames and bytes.
+ *
+ * <p><b>Confined</b> to its owner's serial context (the client's {@link Mailbox}, a server
+ * session's own): plain fields. A ring that grows by doubling up to the frame bound, so an idle
+ * session holds 16 slots.
+ */
+public final class ReplayBuffer {
+  private static final int INITIAL_SLOTS = 16;
+
+  private final int maxFrames;
+  private final long maxBytes;
+  private Frame[] ring = new Frame[INITIAL_SLOTS];
+  private int head;
+  private int size;
+  private long bytes;
+
+  /** Frames written in the session: the number of the newest. */
+  private long sent;
+
+  /** The next frame to replay, or 0 when no replay is under way. */
+  private long replayNext;
+
+  public ReplayBuffer(int maxFrames, long maxBytes) {
+    this.maxFrames = maxFrames;
+    this.maxBytes = maxBytes;
+  }
+
+  /** Records {@code frame} as written: it is number {@link #sent()} now. */
+  public void add(Frame frame) {
+    if (size == ring.length) {
+      grow();
+    }
+    ring[(head + size) % ring.length] = frame;
+    size++;
+    bytes += ResumeMessages.size(frame);
+    sent++;
+  }
+
+  /** Whether no further frame may be written until an acknowledgement frees a place. */
+  public boolean full() {
+    return size >= maxFrames || (size > 0 && bytes >= maxBytes);
+  }
+
+  /** Frames written in the session. */
+  public long sent() {
+    return sent;
+  }
+
+  /** Frames kept: written and not acknowledged. */
+  public int size() {
+    return size;
+  }
+
+  /** Bytes of payload kept. */
+  public long bytes() {
+    return bytes;
+  }
+
+  /** The number of the oldest frame kept minus one: what the peer acknowledged. */
+  public long acknowledged() {
+    return sent - size;
+  }
+
+  /**
+   * The peer received {@code received} frames: those are let go.
+   *
+   * @return false if {@code received} is impossible (more than was sent, or less than the peer
+   *     already acknowledged): a protocol violation, nothing changed
+   */
+  public boolean acknowledge(long received) {
+    if (received > sent || received < acknowledged()) {
+      return false;
+    }
+    long drop = received - acknowledged();
+    for (long i = 0; i < drop; i++) {
+      bytes -= ResumeMessages.size(ring[head]);
+      ring[head] = null;
+      head = (head + 1) % ring.length;
+      size--;
+    }
+    if (replayNext != 0 && replayNext <= received) {
+      replayNext = received + 1 > sent ? 0 : received + 1;
+    }
+    return true;
+  }
+
+  /** Starts replaying every frame kept, oldest first; false if none is kept. */
+  public boolean startReplay() {
+    replayNext = size == 0 ? 0 : acknowledged() + 1;
+    return replayNext != 0;
+  }
+
+  /** Whether a replay is under way. */
+  public boolean replaying() {
+    return replayNext != 0;
+  }
+
+  /** The next frame of the replay, after {@link #replaying()}; the replay ends after the newest. */
+  public Frame nextReplayed() {
+    Frame frame = ring[(int) ((head + (replayNext - acknowledged() - 1)) % ring.length)];
+    replayNext = replayNext == sent ? 0 : replayNext + 1;
+    return frame;
+  }
+
+  /** Stops a replay: the connection it went to is gone. */
+  public void stopReplay() {
+    replayNext = 0;
+  }
+
+  /** Forgets every frame and starts the count again at 0: the session was lost. */
+  public void reset() {
+    ring = new Frame[INITIAL_SLOTS];
+    head = 0;
+    size = 0;
+    bytes = 0;
+    sent = 0;
+    replayNext = 0;
+  }
+
+  private void grow() {
+    Frame[] bigger = new Frame[Math.max(INITIAL_SLOTS, Math.min(ring.length * 2, maxFrames + 1))];
+    if (bigger.length <= ring.length) {
+      bigger = new Frame[ring.length * 2];
+    }
+    for (int i = 0; i < size; i++) {
+      bigger[i] = ring[(head + i) % ring.length];
+    }
+    ring = bigger;
+    head = 0;
+  }
+}

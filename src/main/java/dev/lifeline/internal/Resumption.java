@@ -1,0 +1,255 @@
+package dev.lifeline.internal;
+
+import dev.lifeline.Frame;
+import dev.lifeline.Resume;
+import java.util.Arrays;
+
+/**
+ * The client's side of a {@code lifeline.resume.v1} session (see {@code docs/resume-protocol.md}):
+ * the frames written and not acknowledged ({@link ReplayBuffer}), the frames received, which
+ * control messages are due, and where the current connection is in the protocol.
+ *
+ * <p><b>Confined</b> to the connection's {@link Mailbox}, as the {@link Outbox} and {@link Link}
+ * that call it: plain fields. It outlives the links: the session spans them.
+ */
+final class Resumption {
+
+  /** Where the current connection is in the protocol. */
+  enum Phase {
+    /** No connection, or its handshake is under way: nothing may be written yet. */
+    PENDING,
+    /** The peer did not select the subprotocol: the connection runs without resume. */
+    PLAIN,
+    /** HELLO written or due; waiting for WELCOME: only control messages go. */
+    GREETING,
+    /** WELCOME arrived: replay, then new frames. */
+    READY
+  }
+
+  final Resume config;
+  final ReplayBuffer out;
+  private Phase phase = Phase.PENDING;
+
+  /** The session id the server gave, or null before the first WELCOME and after a loss. */
+  private byte[] session;
+
+  /** Data frames received in the session. */
+  private long received;
+
+  private long acknowledged;
+  private long bytesSinceAck;
+  private boolean helloDue;
+  private boolean ackDue;
+  private boolean ackRequestDue;
+  private boolean ackRequested;
+
+  /** When the last connection of the session was lost, by the scheduler's clock; -1 if never. */
+  private long detachedAt = -1;
+
+  Resumption(Resume config) {
+    this.config = config;
+    this.out = new ReplayBuffer(config.replayBufferFrames(), config.replayBufferBytes());
+  }
+
+  Phase phase() {
+    return phase;
+  }
+
+  /** Whether the current connection speaks the protocol. */
+  boolean active() {
+    return phase == Phase.GREETING || phase == Phase.READY;
+  }
+
+  boolean hasSession() {
+    return session != null;
+  }
+
+  long received() {
+    return received;
+  }
+
+  /** A new attempt starts: nothing goes out until its handshake said whether to resume. */
+  void attempting() {
+    phase = Phase.PENDING;
+    clearDue();
+    out.stopReplay();
+  }
+
+  /** The handshake completed with resume selected: HELLO goes first. */
+  void greeting() {
+    phase = Phase.GREETING;
+    clearDue();
+    helloDue = true;
+  }
+
+  /** The handshake completed without resume: the connection is plain. */
+  void plain() {
+    phase = Phase.PLAIN;
+    clearDue();
+  }
+
+  /** The connection ended at {@code now} (nanoseconds of the scheduler's clock). */
+  void detached(long now) {
+    if (phase != Phase.PENDING && session != null) {
+      detachedAt = now;
+    }
+    phase = Phase.PENDING;
+    clearDue();
+    out.stopReplay();
+  }
+
+  long detachedAt() {
+    return detachedAt;
+  }
+
+  private void clearDue() {
+    helloDue = false;
+    ackDue = false;
+    ackRequestDue = false;
+    ackRequested = false;
+  }
+
+  /** The control message to write before anything else, or null; each is written once. */
+  Frame nextControl() {
+    if (helloDue) {
+      helloDue = false;
+      return ResumeMessages.hello(received, session);
+    }
+    if (phase != Phase.READY) {
+      return null;
+    }
+    if (ackRequestDue) {
+      ackRequestDue = false;
+      return ResumeMessages.ackRequest();
+    }
+    if (ackDue) {
+      ackDue = false;
+      acknowledged = received;
+      bytesSinceAck = 0;
+      return ResumeMessages.ack(received);
+    }
+    return null;
+  }
+
+  /** The replay buffer is full: ask the peer, once per fill, to acknowledge. */
+  void bufferFull() {
+    if (!ackRequested) {
+      ackRequested = true;
+      ackRequestDue = true;
+    }
+  }
+
+  /** A data frame arrived: counted; an acknowledgement falls due every so many frames or bytes. */
+  void receivedData(Frame frame) {
+    received++;
+    bytesSinceAck += ResumeMessages.size(frame);
+    if (received - acknowledged >= config.ackEveryFrames()
+        || bytesSinceAck >= config.ackEveryBytes()) {
+      ackDue = true;
+    }
+  }
+
+  /** A heartbeat goes: it carries an acknowledgement of what arrived since the last one. */
+  void heartbeatTick() {
+    if (phase == Phase.READY && received != acknowledged) {
+      ackDue = true;
+    }
+  }
+
+  /** Whether a control message waits to be written. */
+  boolean controlDue() {
+    return helloDue || ackDue || ackRequestDue;
+  }
+
+  /** The peer acknowledged {@code count} frames; false if that is impossible. */
+  boolean acknowledged(long count) {
+    boolean ok = out.acknowledge(count);
+    if (ok) {
+      ackRequested = false;
+    }
+    return ok;
+  }
+
+  /** The peer asks for an acknowledgement: its replay buffer is full. */
+  void ackRequested() {
+    if (phase == Phase.READY) {
+      ackDue = true;
+    }
+  }
+
+  /** What WELCOME meant. */
+  enum Outcome {
+    STARTED,
+    RESUMED,
+    /**
+     * The server did not know the session: a new one started; the replay buffer's frames are lost.
+     */
+    LOST,
+    /** Impossible counts or an id that is not ours: the peer broke the protocol. */
+    INVALID
+  }
+
+  /**
+   * The server's WELCOME. On {@link Outcome#RESUMED} the replay of what it did not receive is under
+   * way; on {@link Outcome#LOST} the caller reads {@link #lostFrames()} before anything else.
+   */
+  Outcome welcome(ResumeMessages.Message m) {
+    if (phase != Phase.GREETING) {
+      return Outcome.INVALID;
+    }
+    if (m.status() == ResumeMessages.RESUMED) {
+      if (session == null || !Arrays.equals(session, m.session()) || !acknowledged(m.received())) {
+        return Outcome.INVALID;
+      }
+      out.startReplay();
+      phase = Phase.READY;
+      return Outcome.RESUMED;
+    }
+    if (m.received() != 0) {
+      return Outcome.INVALID;
+    }
+    boolean lost = session != null;
+    lostFrames = lost ? out.size() : 0;
+    out.reset();
+    received = 0;
+    acknowledged = 0;
+    bytesSinceAck = 0;
+    session = m.session();
+    phase = Phase.READY;
+    return lost ? Outcome.LOST : Outcome.STARTED;
+  }
+
+  private long lostFrames;
+
+  /** After {@link Outcome#LOST}: the frames written in the old session and never acknowledged. */
+  long lostFrames() {
+    return lostFrames;
+  }
+
+  /**
+   * The connection runs without resume although a session existed: the server no longer offers it.
+   * Returns the frames of the old session never acknowledged, now lost; the session is forgotten.
+   */
+  long abandonSession() {
+    long lost = session == null ? 0 : out.size();
+    session = null;
+    out.reset();
+    received = 0;
+    acknowledged = 0;
+    bytesSinceAck = 0;
+    return lost;
+  }
+
+  /** The session id as 32 hex digits, for events and logs; empty before the first WELCOME. */
+  String sessionId() {
+    return session == null ? "" : hex(session);
+  }
+
+  static String hex(byte[] bytes) {
+    StringBuilder s = new StringBuilder(bytes.length * 2);
+    for (byte b : bytes) {
+      s.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+    }
+    return s.toString();
+  }
+}
