@@ -66,7 +66,7 @@ public final class Outbox {
   }
 
   /** From now on, what is written is counted and kept for {@code session} (resume). */
-  void resume(Resumption session) {
+  public void resume(Resumption session) {
     this.resumption = session;
   }
 
@@ -280,7 +280,7 @@ public final class Outbox {
    * more from inside {@code onNext}, a stream answering a request synchronously) only ask the loop
    * running to go round once more.
    */
-  void drain() {
+  public void drain() {
     if (draining) {
       again = true;
       return;

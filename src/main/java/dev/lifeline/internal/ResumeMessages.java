@@ -21,10 +21,10 @@ import java.nio.ByteBuffer;
  */
 public final class ResumeMessages {
   public static final int SESSION_ID_LENGTH = 16;
-  static final byte HELLO = 'H';
-  static final byte WELCOME = 'W';
-  static final byte ACK = 'A';
-  static final byte ACK_REQUEST = 'Q';
+  public static final byte HELLO = 'H';
+  public static final byte WELCOME = 'W';
+  public static final byte ACK = 'A';
+  public static final byte ACK_REQUEST = 'Q';
   public static final byte RESUMED = 'R';
   public static final byte NEW = 'N';
   private static final byte[] MAGIC = {'L', 'L', 'R', '1'};
@@ -157,6 +157,15 @@ public final class ResumeMessages {
       }
     }
     return bytes;
+  }
+
+  /** {@code bytes} as lower-case hex digits. */
+  public static String hex(byte[] bytes) {
+    StringBuilder s = new StringBuilder(bytes.length * 2);
+    for (byte b : bytes) {
+      s.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+    }
+    return s.toString();
   }
 
   /** Whether {@code frame} is application data, counted by resume: text or binary. */

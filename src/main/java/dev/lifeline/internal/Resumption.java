@@ -12,10 +12,10 @@ import java.util.Arrays;
  * <p><b>Confined</b> to the connection's {@link Mailbox}, as the {@link Outbox} and {@link Link}
  * that call it: plain fields. It outlives the links: the session spans them.
  */
-final class Resumption {
+public final class Resumption {
 
   /** Where the current connection is in the protocol. */
-  enum Phase {
+  public enum Phase {
     /** No connection, or its handshake is under way: nothing may be written yet. */
     PENDING,
     /** The peer did not select the subprotocol: the connection runs without resume. */
@@ -27,7 +27,7 @@ final class Resumption {
   }
 
   final Resume config;
-  final ReplayBuffer out;
+  public final ReplayBuffer out;
   private Phase phase = Phase.PENDING;
 
   /** The session id the server gave, or null before the first WELCOME and after a loss. */
@@ -38,7 +38,10 @@ final class Resumption {
 
   private long acknowledged;
   private long bytesSinceAck;
-  private boolean helloDue;
+
+  /** HELLO (client) or WELCOME (server): the first frame of the connection, due. */
+  private Frame greetingDue;
+
   private boolean ackDue;
   private boolean ackRequestDue;
   private boolean ackRequested;
@@ -46,17 +49,17 @@ final class Resumption {
   /** When the last connection of the session was lost, by the scheduler's clock; -1 if never. */
   private long detachedAt = -1;
 
-  Resumption(Resume config) {
+  public Resumption(Resume config) {
     this.config = config;
     this.out = new ReplayBuffer(config.replayBufferFrames(), config.replayBufferBytes());
   }
 
-  Phase phase() {
+  public Phase phase() {
     return phase;
   }
 
   /** Whether the current connection speaks the protocol. */
-  boolean active() {
+  public boolean active() {
     return phase == Phase.GREETING || phase == Phase.READY;
   }
 
@@ -64,12 +67,12 @@ final class Resumption {
     return session != null;
   }
 
-  long received() {
+  public long received() {
     return received;
   }
 
   /** A new attempt starts: nothing goes out until its handshake said whether to resume. */
-  void attempting() {
+  public void attempting() {
     phase = Phase.PENDING;
     clearDue();
     out.stopReplay();
@@ -79,7 +82,7 @@ final class Resumption {
   void greeting() {
     phase = Phase.GREETING;
     clearDue();
-    helloDue = true;
+    greetingDue = ResumeMessages.hello(received, session);
   }
 
   /** The handshake completed without resume: the connection is plain. */
@@ -89,7 +92,7 @@ final class Resumption {
   }
 
   /** The connection ended at {@code now} (nanoseconds of the scheduler's clock). */
-  void detached(long now) {
+  public void detached(long now) {
     if (phase != Phase.PENDING && session != null) {
       detachedAt = now;
     }
@@ -98,12 +101,12 @@ final class Resumption {
     out.stopReplay();
   }
 
-  long detachedAt() {
+  public long detachedAt() {
     return detachedAt;
   }
 
   private void clearDue() {
-    helloDue = false;
+    greetingDue = null;
     ackDue = false;
     ackRequestDue = false;
     ackRequested = false;
@@ -111,9 +114,10 @@ final class Resumption {
 
   /** The control message to write before anything else, or null; each is written once. */
   Frame nextControl() {
-    if (helloDue) {
-      helloDue = false;
-      return ResumeMessages.hello(received, session);
+    Frame greeting = greetingDue;
+    if (greeting != null) {
+      greetingDue = null;
+      return greeting;
     }
     if (phase != Phase.READY) {
       return null;
@@ -140,7 +144,7 @@ final class Resumption {
   }
 
   /** A data frame arrived: counted; an acknowledgement falls due every so many frames or bytes. */
-  void receivedData(Frame frame) {
+  public void receivedData(Frame frame) {
     received++;
     bytesSinceAck += ResumeMessages.size(frame);
     if (received - acknowledged >= config.ackEveryFrames()
@@ -150,19 +154,19 @@ final class Resumption {
   }
 
   /** A heartbeat goes: it carries an acknowledgement of what arrived since the last one. */
-  void heartbeatTick() {
+  public void heartbeatTick() {
     if (phase == Phase.READY && received != acknowledged) {
       ackDue = true;
     }
   }
 
   /** Whether a control message waits to be written. */
-  boolean controlDue() {
-    return helloDue || ackDue || ackRequestDue;
+  public boolean controlDue() {
+    return greetingDue != null || ackDue || ackRequestDue;
   }
 
   /** The peer acknowledged {@code count} frames; false if that is impossible. */
-  boolean acknowledged(long count) {
+  public boolean acknowledged(long count) {
     boolean ok = out.acknowledge(count);
     if (ok) {
       ackRequested = false;
@@ -171,7 +175,7 @@ final class Resumption {
   }
 
   /** The peer asks for an acknowledgement: its replay buffer is full. */
-  void ackRequested() {
+  public void ackRequested() {
     if (phase == Phase.READY) {
       ackDue = true;
     }
@@ -240,16 +244,39 @@ final class Resumption {
     return lost;
   }
 
-  /** The session id as 32 hex digits, for events and logs; empty before the first WELCOME. */
-  String sessionId() {
-    return session == null ? "" : hex(session);
+  /**
+   * Server: the client's HELLO named this session and said it received {@code clientReceived}
+   * frames. Whether that is possible (between what it acknowledged and what was sent).
+   */
+  public boolean canResume(long clientReceived) {
+    return clientReceived >= out.acknowledged() && clientReceived <= out.sent();
   }
 
-  static String hex(byte[] bytes) {
-    StringBuilder s = new StringBuilder(bytes.length * 2);
-    for (byte b : bytes) {
-      s.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+  /**
+   * Server: a connection joins the session: WELCOME goes first (resumed, with what this side
+   * received, or new), then the replay of what the client did not receive, then new frames.
+   *
+   * @param clientReceived what the client's HELLO said it received; ignored for a new session
+   * @return the frames replayed to the client
+   */
+  public long welcomeClient(byte[] sessionId, boolean resumed, long clientReceived) {
+    clearDue();
+    session = sessionId;
+    long replayed = 0;
+    if (resumed) {
+      out.acknowledge(clientReceived);
+      replayed = out.size();
+      out.startReplay();
     }
-    return s.toString();
+    greetingDue =
+        ResumeMessages.welcome(
+            resumed ? ResumeMessages.RESUMED : ResumeMessages.NEW, received, sessionId);
+    phase = Phase.READY;
+    return replayed;
+  }
+
+  /** The session id as 32 hex digits, for events and logs; empty before the first WELCOME. */
+  String sessionId() {
+    return session == null ? "" : ResumeMessages.hex(session);
   }
 }

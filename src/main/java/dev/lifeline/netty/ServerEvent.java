@@ -12,7 +12,12 @@ import java.time.Instant;
  * @since 0.1.0
  */
 public sealed interface ServerEvent
-    permits ServerEvent.ClientConnected, ServerEvent.ClientIdleClosed, ServerEvent.ClientClosed {
+    permits ServerEvent.ClientConnected,
+        ServerEvent.ClientIdleClosed,
+        ServerEvent.ClientClosed,
+        ServerEvent.SessionStarted,
+        ServerEvent.SessionResumed,
+        ServerEvent.SessionExpired {
 
   /** When the event happened, by the supervisor's scheduler. */
   Instant time();
@@ -50,5 +55,40 @@ public sealed interface ServerEvent
    * @since 0.1.0
    */
   record ClientClosed(Instant time, String id, SocketAddress remoteAddress, int code, String reason)
+      implements ServerEvent {}
+
+  /**
+   * Resume: a client started a new session, {@code id}; the application's handler runs for it.
+   *
+   * @since 0.2.0
+   */
+  record SessionStarted(Instant time, String id, SocketAddress remoteAddress)
+      implements ServerEvent {}
+
+  /**
+   * Resume: a client came back to session {@code id} on a new connection after {@code downtime};
+   * the {@code replayedFrames} frames it had not received are written again first, and it replays
+   * what this side had not received (this side had received {@code receivedFrames} in all).
+   *
+   * @since 0.2.0
+   */
+  record SessionResumed(
+      Instant time,
+      String id,
+      SocketAddress remoteAddress,
+      long replayedFrames,
+      long receivedFrames,
+      Duration downtime)
+      implements ServerEvent {}
+
+  /**
+   * Resume: session {@code id} ended without its client ({@code reason}: timed out, evicted, or the
+   * client broke the protocol); {@code unconfirmedFrames} frames written to it were never
+   * acknowledged. Its {@code inbound()} ends with {@link ResumeSessionExpiredException}.
+   *
+   * @since 0.2.0
+   */
+  record SessionExpired(
+      Instant time, String id, SocketAddress remoteAddress, long unconfirmedFrames, String reason)
       implements ServerEvent {}
 }

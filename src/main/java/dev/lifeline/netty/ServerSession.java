@@ -3,6 +3,7 @@ package dev.lifeline.netty;
 import dev.lifeline.Frame;
 import dev.lifeline.Heartbeat;
 import dev.lifeline.ProtocolViolationException;
+import dev.lifeline.internal.ResumeMessages;
 import dev.lifeline.internal.Watchdog;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
@@ -91,8 +92,17 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
   private WebSocketCloseStatus closeStatus;
   private volatile Throwable violation;
 
-  ServerSession(ServerSupervisor supervisor, WebsocketInbound in, WebsocketOutbound out) {
+  /**
+   * Whether this connection speaks {@code lifeline.resume.v1}: every text and binary frame is then
+   * data (no text heartbeat is answered), and the protocol's control pongs reach {@link
+   * #inbound()}.
+   */
+  private final boolean resume;
+
+  ServerSession(
+      ServerSupervisor supervisor, WebsocketInbound in, WebsocketOutbound out, boolean resume) {
     this.supervisor = supervisor;
+    this.resume = resume;
     this.in = in;
     this.out = out;
     this.heartbeat = supervisor.heartbeat();
@@ -139,6 +149,16 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
   @Override
   public String id() {
     return id;
+  }
+
+  /** Completes when this physical connection is closed. */
+  Mono<Void> onClose() {
+    return connection.onDispose();
+  }
+
+  /** Closes this physical connection at once, without a close frame. */
+  void dispose() {
+    connection.dispose();
   }
 
   @Override
@@ -240,6 +260,12 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
       frame = NettyFrames.toFrame((WebSocketFrame) msg);
     } finally {
       ReferenceCountUtil.release(msg);
+    }
+    if (resume) {
+      if (!(frame instanceof Frame.Pong) || ResumeMessages.isControl(frame)) {
+        ctx.fireChannelRead(frame);
+      }
+      return;
     }
     Optional<Frame> answer = heartbeat.answer(frame);
     if (answer.isPresent()) {

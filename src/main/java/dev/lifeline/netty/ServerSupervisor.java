@@ -1,6 +1,7 @@
 package dev.lifeline.netty;
 
 import dev.lifeline.Heartbeat;
+import dev.lifeline.Resume;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -17,6 +18,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.netty.http.server.WebsocketServerSpec;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
 import reactor.util.concurrent.Queues;
@@ -73,6 +75,16 @@ public final class ServerSupervisor {
    */
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
+  /**
+   * The default time a resume session waits for its client after losing its connection: 3 min,
+   * longer than a client with Lifeline's defaults keeps trying (5 attempts 5 s apart, each allowed
+   * 10 s to connect and 10 s for the upgrade: at most 125 s), so such a client always resumes.
+   */
+  public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofMinutes(3);
+
+  /** The default bound of resume sessions waiting for their client at once: {@value}. */
+  public static final int DEFAULT_MAX_DETACHED_SESSIONS = 10_000;
+
   /** The default largest message joined from fragments: 65536 bytes. */
   public static final int DEFAULT_MAX_MESSAGE_LENGTH = 65536;
 
@@ -84,6 +96,8 @@ public final class ServerSupervisor {
   private final Duration closeTimeout;
   private final int maxMessageLength;
   private final Scheduler scheduler;
+  private final Resume resume;
+  private final ResumeSessions sessions;
   private final AtomicInteger connections = new AtomicInteger();
   // unsafe: emissions are serialised by `delivering` below, without a lock
   private final Sinks.Many<ServerEvent> events =
@@ -98,6 +112,11 @@ public final class ServerSupervisor {
     this.closeTimeout = builder.closeTimeout;
     this.maxMessageLength = builder.maxMessageLength;
     this.scheduler = builder.scheduler;
+    this.resume = builder.resume;
+    this.sessions =
+        resume == null
+            ? null
+            : new ResumeSessions(this, resume, builder.sessionTimeout, builder.maxDetachedSessions);
   }
 
   /**
@@ -123,7 +142,13 @@ public final class ServerSupervisor {
       Function<ServerConnection, Publisher<Void>> application) {
     Objects.requireNonNull(application, "application");
     return (in, out) -> {
-      ServerSession session = new ServerSession(this, in, out);
+      if (sessions != null && Resume.PROTOCOL.equals(in.selectedSubprotocol())) {
+        // resume: the application runs once per session, which outlives this connection
+        ServerSession physical = new ServerSession(this, in, out, true);
+        new ResumedSession.Attachment(physical, sessions, application).start();
+        return physical.onClose();
+      }
+      ServerSession session = new ServerSession(this, in, out, false);
       Publisher<Void> running;
       try {
         running = Objects.requireNonNull(application.apply(session), "application's publisher");
@@ -147,6 +172,40 @@ public final class ServerSupervisor {
    */
   public Flux<ServerEvent> events() {
     return events.asFlux();
+  }
+
+  /**
+   * The WebSocket settings a route of this supervisor needs: {@code routes.ws(path,
+   * supervisor.handler(app), supervisor.websocketSpec())}. It selects {@value Resume#PROTOCOL} when
+   * resume is on, or else the first of {@code subprotocols} the client offers (Netty selects the
+   * first client-offered subprotocol it supports, so a Lifeline client that offers resume and one
+   * of yours gets resume); frames up to the {@linkplain Builder#maxMessageLength message limit};
+   * pings answered by Netty.
+   *
+   * @param subprotocols the application's own subprotocols, if any
+   * @since 0.2.0
+   */
+  public WebsocketServerSpec websocketSpec(String... subprotocols) {
+    java.util.List<String> all = new java.util.ArrayList<>();
+    if (resume != null) {
+      all.add(Resume.PROTOCOL);
+    }
+    all.addAll(java.util.List.of(subprotocols));
+    WebsocketServerSpec.Builder spec =
+        WebsocketServerSpec.builder().maxFramePayloadLength(maxMessageLength).handlePing(false);
+    if (!all.isEmpty()) {
+      spec = spec.protocols(String.join(",", all));
+    }
+    return spec.build();
+  }
+
+  /**
+   * Resume sessions now, attached to a connection or waiting for their client; 0 without resume.
+   *
+   * @since 0.2.0
+   */
+  public int sessions() {
+    return sessions == null ? 0 : sessions.size();
   }
 
   /**
@@ -249,8 +308,58 @@ public final class ServerSupervisor {
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private int maxMessageLength = DEFAULT_MAX_MESSAGE_LENGTH;
     private Scheduler scheduler = Schedulers.parallel();
+    private Resume resume;
+    private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
+    private int maxDetachedSessions = DEFAULT_MAX_DETACHED_SESSIONS;
 
     private Builder() {}
+
+    /**
+     * Resume sessions with {@code resume} (null, the default: off): a client that offers {@value
+     * Resume#PROTOCOL} on a route with {@link ServerSupervisor#websocketSpec(String...)} gets a
+     * session that outlives its connections, and the application's handler runs once per session,
+     * so {@code c -> c.send(c.inbound())} is an exactly-once echo across outages. Clients that do
+     * not offer it are served as before. On resume connections every text and binary frame is data:
+     * no text heartbeat is answered (Lifeline clients heartbeat with RFC pings when resuming).
+     *
+     * @since 0.2.0
+     */
+    public Builder resume(Resume resume) {
+      this.resume = resume;
+      return this;
+    }
+
+    /**
+     * How long a resume session waits for its client after losing its connection before it expires.
+     * Defaults to {@link #DEFAULT_SESSION_TIMEOUT}, 3 min.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is not positive
+     * @since 0.2.0
+     */
+    public Builder sessionTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("session timeout must be positive, was " + timeout);
+      }
+      this.sessionTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * How many resume sessions may wait for their client at once; beyond that the one waiting
+     * longest expires. Defaults to {@value #DEFAULT_MAX_DETACHED_SESSIONS}.
+     *
+     * @throws IllegalArgumentException if {@code sessions} is below 1
+     * @since 0.2.0
+     */
+    public Builder maxDetachedSessions(int sessions) {
+      if (sessions < 1) {
+        throw new IllegalArgumentException(
+            "at least 1 detached session must be allowed, was " + sessions);
+      }
+      this.maxDetachedSessions = sessions;
+      return this;
+    }
 
     /**
      * The heartbeat dialect to answer: a client frame for which {@link

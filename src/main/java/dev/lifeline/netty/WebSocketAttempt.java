@@ -26,6 +26,7 @@ import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.client.WebsocketClientSpec;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
 import reactor.util.context.Context;
@@ -61,6 +62,10 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
   private final Publisher<Frame> outbound;
   private final URI uri;
   private final CoreSubscriber<? super Transport.Connection> actual;
+  private final WebsocketClientSpec spec;
+
+  /** Reads the selected subprotocol when Lifeline offered its own; null otherwise. */
+  private final SubprotocolReader subprotocols;
 
   // guarded by this
   private State state = State.PENDING;
@@ -74,7 +79,11 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
   private WebSocketAttempt(
       WebSocketTransport transport,
       Publisher<Frame> outbound,
-      CoreSubscriber<? super Transport.Connection> actual) {
+      CoreSubscriber<? super Transport.Connection> actual,
+      WebsocketClientSpec spec,
+      SubprotocolReader subprotocols) {
+    this.spec = spec;
+    this.subprotocols = subprotocols;
     this.transport = transport;
     this.outbound = outbound;
     this.uri = transport.uri();
@@ -83,11 +92,23 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
 
   /** A {@code Mono} that runs a new attempt for each subscriber. */
   static Mono<Transport.Connection> connect(
-      WebSocketTransport transport, Publisher<Frame> outbound) {
+      WebSocketTransport transport,
+      Publisher<Frame> outbound,
+      WebsocketClientSpec spec,
+      java.util.List<String> optionalSubprotocols) {
     return new Mono<>() {
       @Override
       public void subscribe(CoreSubscriber<? super Transport.Connection> actual) {
-        new WebSocketAttempt(transport, outbound, actual).start();
+        new WebSocketAttempt(
+                transport,
+                outbound,
+                actual,
+                spec,
+                optionalSubprotocols.isEmpty()
+                    ? null
+                    : new SubprotocolReader(
+                        optionalSubprotocols, !transport.ownSubprotocols().isEmpty()))
+            .start();
       }
     };
   }
@@ -103,7 +124,7 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
       transport
           .httpClient()
           .doOnConnected(connected -> onConnected(connected.channel()))
-          .websocket(transport.websocketSpec())
+          .websocket(spec)
           .uri(uri)
           .handle(this::onHandshake)
           .subscribe(this);
@@ -218,6 +239,13 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
     synchronized (this) {
       if (state == State.PENDING) {
         channel = connected;
+        if (subprotocols != null
+            && connected.pipeline().get(reactor.netty.NettyPipeline.HttpCodec) != null) {
+          connected
+              .pipeline()
+              .addAfter(
+                  reactor.netty.NettyPipeline.HttpCodec, SubprotocolReader.NAME, subprotocols);
+        }
         handshakeTimer =
             connected
                 .eventLoop()
@@ -234,7 +262,12 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
   private Publisher<Void> onHandshake(WebsocketInbound in, WebsocketOutbound out) {
     stopTimer();
     WebSocketConnection established =
-        new WebSocketConnection(uri, in, out, transport.maxFramePayloadLength());
+        new WebSocketConnection(
+            uri,
+            in,
+            out,
+            transport.maxFramePayloadLength(),
+            subprotocols == null ? null : subprotocols.selected());
     boolean deliver;
     synchronized (this) {
       if (state != State.PENDING) {

@@ -86,9 +86,17 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
   private volatile Throwable failure;
   private volatile Throwable violation;
 
+  /** What the server selected, as read off its response; null: ask Reactor Netty. */
+  private final String selectedSubprotocol;
+
   WebSocketConnection(
-      URI uri, WebsocketInbound in, WebsocketOutbound out, int maxFramePayloadLength) {
+      URI uri,
+      WebsocketInbound in,
+      WebsocketOutbound out,
+      int maxFramePayloadLength,
+      String selectedSubprotocol) {
     this.uri = uri;
+    this.selectedSubprotocol = selectedSubprotocol;
     this.in = in;
     this.out = out;
     this.maxFramePayloadLength = maxFramePayloadLength;
@@ -98,6 +106,13 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
     // before any frame is read: fragments of one message arrive as one frame
     in.aggregateFrames(maxFramePayloadLength);
     connection.addHandlerLast(HANDLER_NAME, this);
+  }
+
+  /** What the server selected in its handshake response; empty when none. */
+  @Override
+  public String subprotocol() {
+    String selected = selectedSubprotocol != null ? selectedSubprotocol : in.selectedSubprotocol();
+    return selected == null ? "" : selected;
   }
 
   /** First in the pipeline, so that it sees every read before TLS and WebSocket decoding. */

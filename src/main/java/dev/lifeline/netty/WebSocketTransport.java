@@ -328,7 +328,30 @@ public final class WebSocketTransport implements Transport {
   @Override
   public Mono<Connection> connect(Publisher<Frame> outbound) {
     Objects.requireNonNull(outbound, "outbound");
-    return WebSocketAttempt.connect(this, outbound);
+    return WebSocketAttempt.connect(this, outbound, websocketSpec, List.of());
+  }
+
+  /**
+   * As {@link #connect(Publisher)}, offering {@code offered} ahead of this transport's own
+   * {@linkplain #subprotocols(String...) subprotocols}; the connection's {@link
+   * Connection#subprotocol()} is the one the server selected.
+   *
+   * @since 0.2.0
+   */
+  @Override
+  public Mono<Connection> connect(Publisher<Frame> outbound, List<String> offered) {
+    Objects.requireNonNull(outbound, "outbound");
+    if (offered.isEmpty()) {
+      return connect(outbound);
+    }
+    List<String> all = new java.util.ArrayList<>(offered);
+    for (String own : subprotocols) {
+      if (!all.contains(own)) {
+        all.add(own);
+      }
+    }
+    return WebSocketAttempt.connect(
+        this, outbound, websocketSpec(all, maxFramePayloadLength, compress), offered);
   }
 
   @Override
@@ -368,10 +391,6 @@ public final class WebSocketTransport implements Transport {
     return client;
   }
 
-  WebsocketClientSpec websocketSpec() {
-    return websocketSpec;
-  }
-
   private static WebsocketClientSpec websocketSpec(
       List<String> subprotocols, int maxFramePayloadLength, boolean compress) {
     WebsocketClientSpec.Builder spec =
@@ -384,6 +403,11 @@ public final class WebSocketTransport implements Transport {
       spec = spec.protocols(String.join(",", subprotocols));
     }
     return spec.build();
+  }
+
+  /** The subprotocols the application configured on this transport. */
+  List<String> ownSubprotocols() {
+    return subprotocols;
   }
 
   int maxFramePayloadLength() {

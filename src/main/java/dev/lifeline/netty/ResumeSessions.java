@@ -1,0 +1,171 @@
+package dev.lifeline.netty;
+
+import dev.lifeline.Resume;
+import dev.lifeline.internal.ResumeMessages;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.reactivestreams.Publisher;
+
+/**
+ * A {@link ServerSupervisor}'s resume sessions: every live one by id, and the detached ones in the
+ * order they lost their connection, bounded in time ({@link #timeout()}) and number (the oldest is
+ * evicted).
+ *
+ * <p><b>One guard with plain fields</b> (OkHttp's way): {@code this}, held only for map updates,
+ * never while calling out. Each session's own state stays confined to its mailbox; this class only
+ * decides which session a HELLO joins, and whether a detached session may still be joined or has
+ * expired, so that a HELLO and an expiry never both win.
+ */
+final class ResumeSessions {
+
+  private final ServerSupervisor supervisor;
+  private final Resume resume;
+  private final Duration timeout;
+  private final int maxDetached;
+  private final AtomicLong numbers = new AtomicLong();
+
+  /**
+   * Session ids: 128 random bits from a DRBG, seeded here, on the thread that builds the
+   * supervisor; after that it computes without reading {@code /dev/urandom}, so an event loop never
+   * blocks on it (BlockHound caught the default {@code NativePRNG} reading a file).
+   */
+  private final SecureRandom random = newRandom();
+
+  // guarded by this
+  private final Map<String, ResumedSession> sessions = new HashMap<>();
+  private final LinkedHashMap<String, ResumedSession> detached = new LinkedHashMap<>();
+
+  ResumeSessions(ServerSupervisor supervisor, Resume resume, Duration timeout, int maxDetached) {
+    this.supervisor = supervisor;
+    this.resume = resume;
+    this.timeout = timeout;
+    this.maxDetached = maxDetached;
+  }
+
+  private static SecureRandom newRandom() {
+    SecureRandom random;
+    try {
+      random = SecureRandom.getInstance("DRBG");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      random = new SecureRandom();
+    }
+    random.nextBytes(new byte[ResumeMessages.SESSION_ID_LENGTH]); // seeds it now
+    return random;
+  }
+
+  static String key(byte[] sessionId) {
+    return sessionId == null ? "" : ResumeMessages.hex(sessionId);
+  }
+
+  Duration timeout() {
+    return timeout;
+  }
+
+  /** Sessions now, attached or detached. */
+  synchronized int size() {
+    return sessions.size();
+  }
+
+  /** Sessions waiting for their client. */
+  synchronized int detachedCount() {
+    return detached.size();
+  }
+
+  /** On the connection's event loop: its HELLO arrived. */
+  void hello(
+      ResumedSession.Attachment a,
+      ResumeMessages.Message hello,
+      Function<ServerConnection, Publisher<Void>> application) {
+    ResumedSession known = null;
+    if (hello.session() != null) {
+      String key = key(hello.session());
+      synchronized (this) {
+        known = sessions.get(key);
+        if (known != null) {
+          detached.remove(key); // claimed: it can no longer expire
+        }
+      }
+    }
+    if (known != null) {
+      ResumedSession session = known;
+      session.mailbox.execute(
+          () -> {
+            if (session.canResume(hello.received())) {
+              a.bind(session);
+              session.attach(a, hello.received(), true);
+            } else {
+              session.forceExpire(
+                  "the client's HELLO said it received "
+                      + hello.received()
+                      + " frames, which this session cannot continue from");
+              fresh(a, application);
+            }
+          });
+      return;
+    }
+    fresh(a, application);
+  }
+
+  /** A new session for {@code a}: the client named none, or one this server does not know. */
+  private void fresh(
+      ResumedSession.Attachment a, Function<ServerConnection, Publisher<Void>> application) {
+    byte[] id = new byte[ResumeMessages.SESSION_ID_LENGTH];
+    random.nextBytes(id);
+    ResumedSession session =
+        new ResumedSession(
+            supervisor,
+            this,
+            "s" + numbers.incrementAndGet(),
+            id,
+            resume,
+            a.physical.remoteAddress());
+    synchronized (this) {
+      sessions.put(session.key(), session);
+    }
+    a.bind(session);
+    session.mailbox.execute(() -> session.attach(a, 0, false));
+    session.start(application);
+  }
+
+  /** {@code session} lost its connection; the oldest detached one goes if too many are. */
+  void detached(ResumedSession session) {
+    ResumedSession evict = null;
+    synchronized (this) {
+      if (!sessions.containsKey(session.key())) {
+        return;
+      }
+      detached.put(session.key(), session);
+      if (detached.size() > maxDetached) {
+        Iterator<ResumedSession> oldest = detached.values().iterator();
+        evict = oldest.next();
+      }
+    }
+    if (evict != null) {
+      ResumedSession gone = evict;
+      gone.mailbox.execute(
+          () ->
+              gone.expire(
+                  "evicted: more than " + maxDetached + " sessions were waiting for their client"));
+    }
+  }
+
+  /** Whether {@code session} was still detached, and is now removed: it may expire. */
+  synchronized boolean removeIfDetached(ResumedSession session) {
+    if (detached.remove(session.key()) == null) {
+      return false;
+    }
+    sessions.remove(session.key());
+    return true;
+  }
+
+  synchronized void remove(ResumedSession session) {
+    sessions.remove(session.key());
+    detached.remove(session.key());
+  }
+}

@@ -1,0 +1,561 @@
+package dev.lifeline.netty;
+
+import dev.lifeline.Frame;
+import dev.lifeline.ProtocolViolationException;
+import dev.lifeline.Resume;
+import dev.lifeline.SupervisorClosedException;
+import dev.lifeline.internal.Mailbox;
+import dev.lifeline.internal.Outbox;
+import dev.lifeline.internal.ResumeMessages;
+import dev.lifeline.internal.Resumption;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.LongConsumer;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
+
+/**
+ * One {@code lifeline.resume.v1} session on the server: the {@link ServerConnection} the
+ * application's handler gets once, whose {@link #inbound()} and {@link #send(Publisher)} span the
+ * physical connections the client makes (each an {@link Attachment} of a {@link ServerSession}).
+ *
+ * <p><b>Confined</b> to the session's own {@link Mailbox} (reactor-core's drain loop, as a client
+ * connection's): the physical connections' frames and ends, the application's subscribe, request,
+ * cancel, sends and close, and the expiry timer all hop in before they touch a field, so the fields
+ * are plain. The only exceptions are {@code remoteAddress} (volatile, read by any thread) and the
+ * {@link ResumeSessions} registry, which has its own guard.
+ *
+ * <p>Data frames from the client are counted and acknowledged as they are read into the session (it
+ * holds them, so they survive a reconnect), then handed to the application on its demand; the
+ * session reads at most {@link Resume#replayBufferFrames()} frames ahead of the application, so the
+ * client's acknowledgements, behind its data in the TCP stream, are always read.
+ */
+final class ResumedSession extends Flux<Frame> implements ServerConnection, LongConsumer {
+
+  private final ServerSupervisor supervisor;
+  private final ResumeSessions registry;
+  private final String id;
+  private final String key;
+  private final byte[] sessionId;
+  private final int readAhead;
+  final Mailbox mailbox = new Mailbox(this);
+  private final Outbox outbox;
+  private final Resumption state;
+  private volatile SocketAddress remoteAddress;
+
+  private Attachment current;
+  private CoreSubscriber<? super Frame> app;
+  private boolean subscribedOnce;
+  private long demand;
+  private final ArrayDeque<Frame> pending = new ArrayDeque<>();
+  private boolean ended;
+  private Throwable endCause;
+  private long detachedAt = -1;
+  private Disposable expiry;
+
+  ResumedSession(
+      ServerSupervisor supervisor,
+      ResumeSessions registry,
+      String id,
+      byte[] sessionId,
+      Resume resume,
+      SocketAddress remoteAddress) {
+    this.supervisor = supervisor;
+    this.registry = registry;
+    this.id = id;
+    this.sessionId = sessionId;
+    this.key = ResumeSessions.key(sessionId);
+    this.readAhead = resume.replayBufferFrames();
+    this.outbox = new Outbox(mailbox, resume.replayBufferFrames());
+    this.state = new Resumption(resume);
+    outbox.resume(state);
+    this.remoteAddress = remoteAddress;
+  }
+
+  String key() {
+    return key;
+  }
+
+  /** Runs the application's handler for this session, once; its end closes the session. */
+  void start(Function<ServerConnection, Publisher<Void>> application) {
+    Publisher<Void> running;
+    try {
+      running = Objects.requireNonNull(application.apply(this), "application's publisher");
+    } catch (RuntimeException e) {
+      running = Mono.error(e);
+    }
+    Flux.from(running)
+        .subscribe(
+            null,
+            e -> close(1011, "application failed").subscribe(),
+            () -> close(1000, "").subscribe());
+  }
+
+  // ---- ServerConnection ----------------------------------------------------------------------
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public SocketAddress remoteAddress() {
+    return remoteAddress;
+  }
+
+  @Override
+  public Flux<Frame> inbound() {
+    return this;
+  }
+
+  @Override
+  public Mono<Void> send(Publisher<Frame> frames) {
+    return outbox.sendAll(
+        Flux.from(frames)
+            .map(
+                frame -> {
+                  if (frame instanceof Frame.Close) {
+                    throw new IllegalArgumentException(
+                        "close frames are not sent with send(); call close(code, reason)");
+                  }
+                  return frame;
+                }));
+  }
+
+  /** Ends the session: closes its connection with {@code code}; it cannot be resumed after. */
+  @Override
+  public Mono<Void> close(int code, String reason) {
+    return Mono.create(
+        sink ->
+            mailbox.execute(
+                () -> {
+                  Attachment a = current;
+                  end(null, "the session was closed by the server");
+                  if (a != null) {
+                    a.physical.close(code, reason).subscribe(null, e -> a.physical.dispose());
+                  }
+                  sink.success();
+                }));
+  }
+
+  @Override
+  public String toString() {
+    return "ServerConnection[session " + id + ", " + remoteAddress + "]";
+  }
+
+  // ---- the application's inbound subscription ----------------------------------------------
+
+  @Override
+  public void subscribe(CoreSubscriber<? super Frame> subscriber) {
+    mailbox.execute(
+        () -> {
+          if (subscribedOnce) {
+            Operators.error(
+                subscriber,
+                new IllegalStateException(
+                    "inbound() of a resumed session can be subscribed once and already was"));
+            return;
+          }
+          subscribedOnce = true;
+          app = subscriber;
+          subscriber.onSubscribe(
+              new Subscription() {
+                @Override
+                public void request(long n) {
+                  if (Operators.validate(n)) {
+                    mailbox.request(n);
+                  }
+                }
+
+                @Override
+                public void cancel() {
+                  mailbox.execute(() -> cancelled());
+                }
+              });
+          if (ended) {
+            terminateApp();
+          }
+        });
+  }
+
+  /** Inside: the application asked for {@code n} more. */
+  @Override
+  public void accept(long n) {
+    if (app == null) {
+      return;
+    }
+    long d = demand + n;
+    demand = d < 0 ? Long.MAX_VALUE : d;
+    deliverPending();
+  }
+
+  private void deliverPending() {
+    Frame next;
+    while (demand > 0 && app != null && (next = pending.poll()) != null) {
+      if (demand != Long.MAX_VALUE) {
+        demand--;
+      }
+      app.onNext(next);
+      if (current != null) {
+        current.read(1); // a place of the read-ahead is free
+      }
+    }
+    if (ended && pending.isEmpty()) {
+      terminateApp();
+    }
+  }
+
+  private void cancelled() {
+    app = null;
+    pending.clear();
+    Attachment a = current;
+    end(null, "the application cancelled the session's inbound stream");
+    if (a != null) {
+      a.physical.close(1000, "").subscribe(null, e -> a.physical.dispose());
+    }
+  }
+
+  // ---- the physical connections ----------------------------------------------------------------
+
+  /** Inside: {@code a}'s HELLO named this session (or created it); it takes over. */
+  void attach(Attachment a, long clientReceived, boolean resumed) {
+    if (ended) {
+      a.physical.close(1001, "session ended").subscribe(null, e -> a.physical.dispose());
+      return;
+    }
+    Attachment old = current;
+    if (old != null) {
+      // the client reconnected before this side noticed the old connection died
+      outbox.detach(old);
+      old.physical.dispose();
+    }
+    if (expiry != null) {
+      expiry.dispose();
+      expiry = null;
+    }
+    long now = supervisor.scheduler().now(TimeUnit.NANOSECONDS);
+    Duration downtime = detachedAt < 0 ? Duration.ZERO : Duration.ofNanos(now - detachedAt);
+    long replayed = state.welcomeClient(sessionId, resumed, clientReceived);
+    current = a;
+    remoteAddress = a.physical.remoteAddress();
+    if (resumed) {
+      supervisor.emit(
+          new ServerEvent.SessionResumed(
+              supervisor.now(), id, remoteAddress, replayed, state.received(), downtime));
+    } else {
+      supervisor.emit(new ServerEvent.SessionStarted(supervisor.now(), id, remoteAddress));
+    }
+    a.bound(readAhead - pending.size());
+  }
+
+  /** Inside: a frame from {@code a}. */
+  void frame(Attachment a, Frame frame) {
+    if (a != current || ended) {
+      return;
+    }
+    if (ResumeMessages.isControl(frame)) {
+      control(a, (Frame.Pong) frame);
+      return;
+    }
+    state.receivedData(frame);
+    if (state.controlDue()) {
+      outbox.drain();
+    }
+    pending.add(frame);
+    deliverPending();
+  }
+
+  private void control(Attachment a, Frame.Pong frame) {
+    ResumeMessages.Message m;
+    try {
+      m = ResumeMessages.decode(frame);
+    } catch (IllegalArgumentException e) {
+      violation(a, "malformed resume message: " + e.getMessage());
+      return;
+    }
+    if (m.type() == ResumeMessages.ACK) {
+      if (!state.acknowledged(m.received())) {
+        violation(
+            a,
+            "the client acknowledged "
+                + m.received()
+                + " frames, but "
+                + state.out.acknowledged()
+                + " to "
+                + state.out.sent()
+                + " were possible");
+        return;
+      }
+    } else if (m.type() == ResumeMessages.ACK_REQUEST) {
+      state.ackRequested();
+    } else {
+      violation(a, "a second HELLO or a WELCOME, which only the server sends");
+      return;
+    }
+    outbox.drain();
+    a.read(1);
+  }
+
+  private void violation(Attachment a, String what) {
+    supervisor.emit(
+        new ServerEvent.SessionExpired(
+            supervisor.now(),
+            id,
+            remoteAddress,
+            state.out.size(),
+            "client broke the resume protocol: " + what));
+    end(
+        new ProtocolViolationException(
+            1002, "client " + remoteAddress + " broke " + Resume.PROTOCOL + ": " + what, null),
+        null);
+    a.physical.close(1002, "resume protocol violation").subscribe(null, e -> a.physical.dispose());
+  }
+
+  /** Inside: {@code a}'s connection ended; the session waits for the client to come back. */
+  void ended(Attachment a) {
+    if (a != current) {
+      return;
+    }
+    current = null;
+    outbox.detach(a);
+    long now = supervisor.scheduler().now(TimeUnit.NANOSECONDS);
+    state.detached(now);
+    detachedAt = now;
+    if (ended) {
+      return;
+    }
+    expiry =
+        supervisor
+            .scheduler()
+            .schedule(
+                () -> mailbox.execute(this::expire),
+                registry.timeout().toNanos(),
+                TimeUnit.NANOSECONDS);
+    registry.detached(this);
+  }
+
+  /** Inside: the detached session timed out, or was evicted to make room. */
+  void expire() {
+    expire("the client did not come back within " + registry.timeout().toMillis() + " ms");
+  }
+
+  void expire(String why) {
+    if (ended || current != null || !registry.removeIfDetached(this)) {
+      return;
+    }
+    expired(why);
+  }
+
+  /** Inside: the session cannot go on (a HELLO claimed it with impossible counts). */
+  void forceExpire(String why) {
+    if (ended) {
+      return;
+    }
+    Attachment a = current;
+    if (a != null) {
+      outbox.detach(a);
+      a.physical.dispose();
+      current = null;
+    }
+    registry.remove(this);
+    expired(why);
+  }
+
+  /** Whether a HELLO saying the client received {@code clientReceived} frames can resume. */
+  boolean canResume(long clientReceived) {
+    return !ended && state.canResume(clientReceived);
+  }
+
+  private void expired(String why) {
+    supervisor.emit(
+        new ServerEvent.SessionExpired(supervisor.now(), id, remoteAddress, state.out.size(), why));
+    end(new ResumeSessionExpiredException(id, state.out.size(), why), null);
+  }
+
+  /**
+   * Ends the session once: {@code error} for the application's inbound (null: it completes after
+   * the frames it has not taken yet), {@code sendFailure} for sends still waiting.
+   */
+  private void end(Throwable error, String sendFailure) {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    endCause = error;
+    if (expiry != null) {
+      expiry.dispose();
+      expiry = null;
+    }
+    registry.remove(this);
+    Attachment a = current;
+    current = null;
+    if (a != null) {
+      outbox.detach(a);
+    }
+    outbox.terminate(
+        error != null
+            ? error
+            : new SupervisorClosedException(
+                "session " + id + " ended before this frame was sent: " + sendFailure));
+    deliverPending();
+  }
+
+  private void terminateApp() {
+    CoreSubscriber<? super Frame> subscriber = app;
+    if (subscriber == null) {
+      return;
+    }
+    app = null;
+    if (endCause != null) {
+      pending.clear();
+      subscriber.onError(endCause);
+    } else {
+      subscriber.onComplete();
+    }
+  }
+
+  /**
+   * One physical connection of a session: reads its frames (the HELLO first, before it is bound)
+   * and is the outbound stream written to it.
+   *
+   * <p>Its inbound signals come from the connection's event loop, one at a time; once bound, each
+   * hops into the session's mailbox. Its writer's signals hop into the mailbox too.
+   */
+  static final class Attachment implements CoreSubscriber<Frame>, Publisher<Frame>, Subscription {
+    final ServerSession physical;
+    private final ResumeSessions registry;
+    private final Function<ServerConnection, Publisher<Void>> application;
+
+    // the event loop until bound, then the session's mailbox
+    private Subscription upstream;
+    private volatile ResumedSession session;
+    private boolean greeted;
+
+    Attachment(
+        ServerSession physical,
+        ResumeSessions registry,
+        Function<ServerConnection, Publisher<Void>> application) {
+      this.physical = physical;
+      this.registry = registry;
+      this.application = application;
+    }
+
+    void start() {
+      physical.inbound().subscribe(this);
+    }
+
+    @Override
+    public void onSubscribe(Subscription s) {
+      upstream = s;
+      s.request(1); // the HELLO
+    }
+
+    @Override
+    public void onNext(Frame frame) {
+      ResumedSession bound = session;
+      if (bound != null) {
+        bound.mailbox.execute(() -> bound.frame(this, frame));
+        return;
+      }
+      if (greeted) {
+        return; // a frame after a HELLO, before its session took this connection: dropped below
+      }
+      greeted = true;
+      ResumeMessages.Message hello = null;
+      if (ResumeMessages.isControl(frame)) {
+        try {
+          hello = ResumeMessages.decode((Frame.Pong) frame);
+        } catch (IllegalArgumentException e) {
+          hello = null;
+        }
+      }
+      if (hello == null || hello.type() != ResumeMessages.HELLO) {
+        physical
+            .close(1002, "expected HELLO of " + Resume.PROTOCOL)
+            .subscribe(null, e -> physical.dispose());
+        return;
+      }
+      registry.hello(this, hello, application);
+    }
+
+    /** Called by the registry, inside the session's mailbox or before anyone can see it. */
+    void bind(ResumedSession to) {
+      session = to;
+    }
+
+    /** Inside: bound and welcomed; read ahead {@code credit} frames, then write. */
+    void bound(long credit) {
+      physical.send(this).subscribe(null, e -> {});
+      if (credit > 0) {
+        upstream.request(credit);
+      }
+    }
+
+    /** Reads {@code n} more frames from the connection. */
+    void read(long n) {
+      upstream.request(n);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      ended();
+    }
+
+    @Override
+    public void onComplete() {
+      ended();
+    }
+
+    private void ended() {
+      ResumedSession bound = session;
+      if (bound != null) {
+        bound.mailbox.execute(() -> bound.ended(this));
+      }
+    }
+
+    // ---- the writer: this connection's outbound stream ---------------------------------------
+
+    @Override
+    public void subscribe(Subscriber<? super Frame> writer) {
+      ResumedSession bound = session;
+      bound.mailbox.execute(
+          () -> {
+            if (bound.current == this) {
+              bound.outbox.attach(this, writer);
+            }
+            writer.onSubscribe(this);
+          });
+    }
+
+    @Override
+    public void request(long n) {
+      ResumedSession bound = session;
+      if (n <= 0 || bound == null) {
+        return;
+      }
+      if (bound.mailbox.isInside()) {
+        bound.outbox.request(this, n);
+      } else {
+        bound.mailbox.execute(() -> bound.outbox.request(this, n));
+      }
+    }
+
+    @Override
+    public void cancel() {
+      ResumedSession bound = session;
+      if (bound != null) {
+        bound.mailbox.execute(() -> bound.outbox.detach(this));
+      }
+    }
+  }
+}
