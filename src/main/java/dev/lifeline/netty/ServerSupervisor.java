@@ -2,8 +2,10 @@ package dev.lifeline.netty;
 
 import dev.lifeline.Heartbeat;
 import dev.lifeline.Resume;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +20,8 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.http.server.WebsocketServerSpec;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
@@ -141,8 +145,21 @@ public final class ServerSupervisor {
   public BiFunction<WebsocketInbound, WebsocketOutbound, Publisher<Void>> handler(
       Function<ServerConnection, Publisher<Void>> application) {
     Objects.requireNonNull(application, "application");
-    return (in, out) -> {
-      if (sessions != null && Resume.PROTOCOL.equals(in.selectedSubprotocol())) {
+    return (in, out) ->
+        serve(
+            in,
+            out,
+            application,
+            sessions != null && Resume.PROTOCOL.equals(in.selectedSubprotocol()));
+  }
+
+  private Publisher<Void> serve(
+      WebsocketInbound in,
+      WebsocketOutbound out,
+      Function<ServerConnection, Publisher<Void>> application,
+      boolean resume) {
+    {
+      if (resume) {
         // resume: the application runs once per session, which outlives this connection
         ServerSession physical = new ServerSession(this, in, out, true);
         new ResumedSession.Attachment(physical, sessions, application).start();
@@ -156,7 +173,7 @@ public final class ServerSupervisor {
         running = Mono.error(e);
       }
       return running;
-    };
+    }
   }
 
   /**
@@ -175,26 +192,60 @@ public final class ServerSupervisor {
   }
 
   /**
-   * The WebSocket settings a route of this supervisor needs: {@code routes.ws(path,
-   * supervisor.handler(app), supervisor.websocketSpec())}. It selects {@value Resume#PROTOCOL} when
-   * resume is on, or else the first of {@code subprotocols} the client offers (Netty selects the
-   * first client-offered subprotocol it supports, so a Lifeline client that offers resume and one
-   * of yours gets resume); frames up to the {@linkplain Builder#maxMessageLength message limit};
-   * pings answered by Netty.
+   * An HTTP route that upgrades to WebSocket under this supervisor, for {@code
+   * HttpServerRoutes.get(path, ..)}; with {@linkplain Builder#resume resume} on, it is the way to
+   * serve resuming clients:
+   *
+   * <pre>{@code
+   * HttpServer.create().route(routes -> routes.get("/ws", supervisor.upgrade(c -> c.send(c.inbound()))))
+   * }</pre>
+   *
+   * <p>A client that offers {@value Resume#PROTOCOL} gets it selected and a session ({@link
+   * #handler} then runs the application once per session); any other client is served as {@link
+   * #handler} serves it, selecting the first of {@code subprotocols} it offers. (Reactor Netty's
+   * {@code routes.ws(path, handler, spec)} cannot do both: with subprotocols in its spec it never
+   * runs the handler for a client that offers none.) A request that is not a WebSocket upgrade gets
+   * 404, as with {@code routes.ws}.
    *
    * @param subprotocols the application's own subprotocols, if any
    * @since 0.2.0
    */
-  public WebsocketServerSpec websocketSpec(String... subprotocols) {
-    java.util.List<String> all = new java.util.ArrayList<>();
-    if (resume != null) {
-      all.add(Resume.PROTOCOL);
+  public BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> upgrade(
+      Function<ServerConnection, Publisher<Void>> application, String... subprotocols) {
+    BiFunction<WebsocketInbound, WebsocketOutbound, Publisher<Void>> handler = handler(application);
+    WebsocketServerSpec plain = spec(List.of(subprotocols));
+    WebsocketServerSpec resuming = spec(List.of());
+    return (request, response) -> {
+      if (!request.requestHeaders().containsValue(HttpHeaderNames.CONNECTION, "upgrade", true)) {
+        return response.sendNotFound();
+      }
+      if (sessions != null
+          && offers(request.requestHeaders().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL))) {
+        // selected here: the handshaker knows no subprotocol, keeps this header and runs the
+        // handler, which tells a resume connection by the same header
+        response.header(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, Resume.PROTOCOL);
+        return response.sendWebsocket((in, out) -> serve(in, out, application, true), resuming);
+      }
+      return response.sendWebsocket(handler, plain);
+    };
+  }
+
+  private static boolean offers(List<String> headers) {
+    for (String header : headers) {
+      for (String offered : header.split(",")) {
+        if (offered.trim().equals(Resume.PROTOCOL)) {
+          return true;
+        }
+      }
     }
-    all.addAll(java.util.List.of(subprotocols));
+    return false;
+  }
+
+  private WebsocketServerSpec spec(List<String> subprotocols) {
     WebsocketServerSpec.Builder spec =
         WebsocketServerSpec.builder().maxFramePayloadLength(maxMessageLength).handlePing(false);
-    if (!all.isEmpty()) {
-      spec = spec.protocols(String.join(",", all));
+    if (!subprotocols.isEmpty()) {
+      spec = spec.protocols(String.join(",", subprotocols));
     }
     return spec.build();
   }

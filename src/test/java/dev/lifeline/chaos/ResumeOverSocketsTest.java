@@ -49,14 +49,13 @@ class ResumeOverSocketsTest {
           .port(0)
           .route(
               routes ->
-                  routes.ws(
+                  routes.get(
                       "/echo",
-                      supervisor.handler(
+                      supervisor.upgrade(
                           c -> {
                             handlers.incrementAndGet();
                             return c.send(c.inbound());
-                          }),
-                      supervisor.websocketSpec()))
+                          })))
           .bindNow();
   private final FaultProxy proxy =
       FaultProxy.start(new InetSocketAddress("127.0.0.1", server.port()));
@@ -148,5 +147,46 @@ class ResumeOverSocketsTest {
           events.await(ConnectionEvent.PeerDead.class, 1);
           proxy.pass();
         });
+  }
+
+  @Test
+  void aResumeClientAgainstAServerWithoutResumeWorksAsBefore() {
+    try (ChaosServer plain = ChaosServer.start()) {
+      SupervisedConnection ws =
+          Chaos.supervisor(plain.uri("/echo"), 5).resume(Resume.defaults()).connection();
+      try (EventRecorder events = new EventRecorder(ws.events())) {
+        List<String> echoed =
+            ws.inbound()
+                .ofType(Frame.Text.class)
+                .map(Frame.Text::text)
+                .take(3)
+                .collectList()
+                .doOnSubscribe(
+                    s ->
+                        ws.send(Flux.just("a", "b", "c").map(Frame::text)).subscribe(null, e -> {}))
+                .block(RealTime.PATIENCE);
+        assertThat(echoed).containsExactly("a", "b", "c");
+        assertThat(events.all(ConnectionEvent.SessionStarted.class)).isEmpty();
+        assertThat(events.all(ConnectionEvent.Disconnected.class)).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void aClientWithoutResumeIsServedAsBeforeByAResumeServer() {
+    SupervisedConnection ws =
+        Chaos.supervisor(URI.create("ws://127.0.0.1:" + server.port() + "/echo"), 5).connection();
+    List<String> echoed =
+        ws.inbound()
+            .ofType(Frame.Text.class)
+            .map(Frame.Text::text)
+            .take(2)
+            .collectList()
+            .doOnSubscribe(
+                s -> ws.send(Flux.just("x", "y").map(Frame::text)).subscribe(null, e -> {}))
+            .block(RealTime.PATIENCE);
+    assertThat(echoed).containsExactly("x", "y");
+    assertThat(serverEvents).noneMatch(e -> e instanceof ServerEvent.SessionStarted);
+    assertThat(supervisor.sessions()).isZero();
   }
 }
