@@ -5,6 +5,7 @@ import dev.lifeline.ConnectionEvent;
 import dev.lifeline.Frame;
 import dev.lifeline.Heartbeat;
 import dev.lifeline.ReconnectsExhaustedException;
+import dev.lifeline.Resume;
 import dev.lifeline.SupervisedConnection;
 import dev.lifeline.Supervisor;
 import dev.lifeline.netty.WebSocketTransport;
@@ -103,6 +104,15 @@ final class ConnectCommand implements Callable<Integer> {
   Dialect dialect;
 
   @Mixin TextDialectOptions texts;
+
+  @Option(
+      names = "--resume",
+      description =
+          "Offer resume (lifeline.resume.v1): against a server that selects it (lifeline serve"
+              + " does), lines written into a dying connection are replayed after the reconnect,"
+              + " and nothing arrives twice; other servers see no difference. Needs --dialect"
+              + " ping.")
+  boolean resume;
 
   @Option(
       names = "--max-frame-size",
@@ -210,9 +220,15 @@ final class ConnectCommand implements Callable<Integer> {
     }
     Heartbeat heartbeat =
         texts.heartbeat(dialect).interval(heartbeatInterval).timeout(heartbeatTimeout);
+    if (resume && dialect != Dialect.PING) {
+      throw bad(
+          "--resume counts every text frame as data, so it needs --dialect ping, was --dialect "
+              + dialect.name().toLowerCase(java.util.Locale.ROOT));
+    }
     return Supervisor.create(transport)
         .heartbeat(heartbeat)
-        .retry(Retry.fixedDelay(retries, retryDelay));
+        .retry(Retry.fixedDelay(retries, retryDelay))
+        .resume(resume ? Resume.defaults() : null);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.lifeline.cli;
 
+import dev.lifeline.Resume;
 import dev.lifeline.netty.ServerConnection;
 import dev.lifeline.netty.ServerEvent;
 import dev.lifeline.netty.ServerSupervisor;
@@ -89,6 +90,17 @@ final class ServeCommand implements Callable<Integer> {
   @Mixin TextDialectOptions texts;
 
   @Option(
+      names = "--resume",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Resume sessions (lifeline.resume.v1) for clients that offer it, such as connect"
+              + " --resume: nothing lost or repeated across their reconnects; other clients are"
+              + " served as before (default: on; --no-resume turns it off).")
+  boolean resume;
+
+  @Option(
       names = "--events",
       paramLabel = "text|json",
       defaultValue = "text",
@@ -116,6 +128,7 @@ final class ServeCommand implements Callable<Integer> {
         ServerSupervisor.builder()
             .heartbeat(texts.heartbeat(dialect))
             .idleTimeout(idleTimeout)
+            .resume(resume ? Resume.defaults() : null)
             .build();
     Disposable events =
         server.events().subscribe(event -> console.err(describe(event, this.events)));
@@ -126,7 +139,7 @@ final class ServeCommand implements Callable<Integer> {
           HttpServer.create()
               .host(host)
               .port(port)
-              .route(routes -> routes.ws(path, server.handler(client -> echo(client, clients))))
+              .route(routes -> routes.get(path, server.upgrade(client -> echo(client, clients))))
               .bindNow();
     } catch (RuntimeException e) {
       events.dispose();
@@ -224,6 +237,13 @@ final class ServeCommand implements Callable<Integer> {
     } else if (event instanceof ServerEvent.ClientClosed closed) {
       fields.put("close_code", closed.code());
       fields.put("reason", closed.reason().isEmpty() ? null : closed.reason());
+    } else if (event instanceof ServerEvent.SessionResumed resumed) {
+      fields.put("replayed_frames", resumed.replayedFrames());
+      fields.put("received_frames", resumed.receivedFrames());
+      fields.put("downtime_ms", resumed.downtime().toMillis());
+    } else if (event instanceof ServerEvent.SessionExpired expired) {
+      fields.put("unconfirmed_frames", expired.unconfirmedFrames());
+      fields.put("reason", expired.reason());
     }
     return format.format(fields);
   }
@@ -231,6 +251,15 @@ final class ServeCommand implements Callable<Integer> {
   static String name(ServerEvent event) {
     if (event instanceof ServerEvent.ClientConnected) {
       return "client-connected";
+    }
+    if (event instanceof ServerEvent.SessionStarted) {
+      return "session-started";
+    }
+    if (event instanceof ServerEvent.SessionResumed) {
+      return "session-resumed";
+    }
+    if (event instanceof ServerEvent.SessionExpired) {
+      return "session-expired";
     }
     return event instanceof ServerEvent.ClientIdleClosed ? "client-idle-closed" : "client-closed";
   }

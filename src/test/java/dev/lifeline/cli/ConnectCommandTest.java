@@ -27,6 +27,8 @@ class ConnectCommandTest {
   @BeforeAll
   static void startServer() {
     ServerSupervisor server = ServerSupervisor.builder().build();
+    ServerSupervisor resuming =
+        ServerSupervisor.builder().resume(dev.lifeline.Resume.defaults()).build();
     http =
         HttpServer.create()
             .host("127.0.0.1")
@@ -35,6 +37,7 @@ class ConnectCommandTest {
                 routes ->
                     routes
                         .ws("/ws", server.handler(c -> c.send(c.inbound())))
+                        .get("/resume", resuming.upgrade(c -> c.send(c.inbound())))
                         .ws(
                             "/big",
                             (in, out) ->
@@ -87,6 +90,27 @@ class ConnectCommandTest {
           .satisfies(e -> assertThat((BigDecimal) e.get("rtt_ms")).isNotNegative());
       assertThat(run.out.all()).containsExactly("hello lifeline", "second line");
     }
+  }
+
+  @Test
+  void resumeAgainstAResumingServerStartsASessionAndEchoesEveryLine() throws Exception {
+    String uri = "ws://127.0.0.1:" + http.port() + "/resume";
+    try (CliRun run = CliRun.start("connect", uri, "--resume", "--events", "json")) {
+      assertThat(run.err.await(line -> line.contains("\"session-started\""), WAIT)).isPresent();
+      run.type("one");
+      run.type("two");
+      assertThat(run.out.await("two"::equals, WAIT)).isPresent();
+      run.endInput();
+      assertThat(run.exitCode()).isZero();
+      assertThat(run.out.all()).containsExactly("one", "two");
+    }
+  }
+
+  @Test
+  void resumeWithTheTextDialectIsABadArgument() throws Exception {
+    CliRun run = CliRun.finished("connect", echo, "--resume", "--dialect", "text");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(String.join("\n", run.err.all())).contains("--resume", "needs --dialect ping");
   }
 
   @Test
