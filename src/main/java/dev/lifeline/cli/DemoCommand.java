@@ -3,6 +3,7 @@ package dev.lifeline.cli;
 import dev.lifeline.ConnectionEvent;
 import dev.lifeline.Frame;
 import dev.lifeline.Heartbeat;
+import dev.lifeline.Resume;
 import dev.lifeline.SupervisedConnection;
 import dev.lifeline.Supervisor;
 import dev.lifeline.netty.ServerEvent;
@@ -69,12 +70,16 @@ final class DemoCommand implements Callable<Integer> {
             + ".");
     console.out("");
     ServerSupervisor server =
-        ServerSupervisor.builder().heartbeat(Heartbeat.ping()).idleTimeout(SERVER_IDLE).build();
+        ServerSupervisor.builder()
+            .heartbeat(Heartbeat.ping())
+            .idleTimeout(SERVER_IDLE)
+            .resume(Resume.defaults())
+            .build();
     DisposableServer http =
         HttpServer.create()
             .host("127.0.0.1")
             .port(0)
-            .route(routes -> routes.ws("/ws", server.handler(c -> c.send(c.inbound()))))
+            .route(routes -> routes.get("/ws", server.upgrade(c -> c.send(c.inbound()))))
             .bindNow();
     // The clock starts once Netty is up, so the timeline measures the connection, not class
     // loading.
@@ -121,6 +126,7 @@ final class DemoCommand implements Callable<Integer> {
           Supervisor.create(transport)
               .heartbeat(Heartbeat.ping().interval(INTERVAL).timeout(TIMEOUT))
               .retry(Retry.fixedDelay(5, RETRY_DELAY))
+              .resume(Resume.defaults())
               .connection();
     }
 
@@ -175,23 +181,26 @@ final class DemoCommand implements Callable<Integer> {
       timeline.say(
           "network",
           "CABLE UNPLUGGED: the proxy drops every byte both ways; no FIN, no RST, sockets stay open");
+      // Frames written now go into the dead network: without resume they would be lost.
+      send(4, 6, " (into the dead network: nothing has noticed yet)");
       await(dead, "peer-dead");
 
       // Frames sent during the outage wait in the outbound buffer.
       await(scheduled, "the dead connection to be closed");
       CompletableFuture<ConnectionEvent> failedAttempt =
           next(e -> e instanceof ConnectionEvent.Disconnected d && d.attempt() >= 1);
-      send(4, 6, " (no connection: it waits in the outbound buffer)");
+      send(7, 9, " (no connection: it waits in the outbound buffer)");
       await(failedAttempt, "a reconnect attempt to fail while the network is down");
       await(reaped, "the server to close the silent client");
 
-      // The cable is back: the next attempt connects and the waiting frames go out.
+      // The cable is back: the next attempt resumes the session, replays frames 4 to 6 that died
+      // in the network, then the waiting frames go out.
       CompletableFuture<ConnectionEvent> reconnected =
           next(ConnectionEvent.Connected.class::isInstance);
       proxy.pass();
       timeline.say("network", "cable plugged back in: the proxy forwards again");
       await(reconnected, "the reconnect");
-      await(echoes.asFlux().take(6).then().toFuture(), "the echoes of frames 4 to 6");
+      await(echoes.asFlux().take(9).then().toFuture(), "the echoes of frames 4 to 9");
 
       CompletableFuture<ConnectionEvent> closed = next(ConnectionEvent.Closed.class::isInstance);
       CompletableFuture<ServerEvent> gone =
@@ -290,7 +299,9 @@ final class DemoCommand implements Callable<Integer> {
               + sent
               + " sent, "
               + echoed
-              + " echoed; frames 4-6 waited in the outbound buffer during the outage");
+              + " echoed, each exactly once, in order: frames 4-6 were written into the dead"
+              + " network and replayed after the reconnect (resume), frames 7-9 waited in the"
+              + " outbound buffer");
       timeline.plain(
           "  heartbeats  "
               + heartbeats

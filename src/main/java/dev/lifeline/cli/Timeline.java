@@ -56,6 +56,16 @@ final class Timeline {
       return "gave up after " + e.attempts() + " attempts: " + EventFormat.describe(e.cause());
     } else if (event instanceof ConnectionEvent.Closed e) {
       return e.cause() == null ? "closed" : "closed: " + EventFormat.describe(e.cause());
+    } else if (event instanceof ConnectionEvent.SessionStarted) {
+      return "resume session started";
+    } else if (event instanceof ConnectionEvent.SessionResumed e) {
+      return "SESSION RESUMED after "
+          + seconds(e.downtime())
+          + ": replaying "
+          + e.replayedFrames()
+          + " frame(s) the server never received";
+    } else if (event instanceof ConnectionEvent.SessionLost e) {
+      return "resume session lost: " + e.unconfirmedFrames() + " frame(s) may not have arrived";
     }
     return event.toString();
   }
@@ -77,6 +87,16 @@ final class Timeline {
           + e.code()
           + (e.reason().isEmpty() ? "" : " \"" + e.reason() + "\"")
           + ")";
+    } else if (event instanceof ServerEvent.SessionStarted e) {
+      return "resume session " + e.id() + " started";
+    } else if (event instanceof ServerEvent.SessionResumed e) {
+      return "resume session "
+          + e.id()
+          + " continues on a new connection, replaying "
+          + e.replayedFrames()
+          + " frame(s)";
+    } else if (event instanceof ServerEvent.SessionExpired e) {
+      return "resume session " + e.id() + " expired: " + e.reason();
     }
     return event.toString();
   }
