@@ -87,7 +87,8 @@ public sealed interface ConnectionEvent
    * @param unconfirmedFrames application frames written to this connection and not confirmed by an
    *     answered heartbeat sent after them: these may have been lost with the connection; every
    *     other frame written to it reached the peer, since the answer to a later heartbeat came back
-   *     behind it (C9)
+   *     behind it (C9); always 0 on a resume connection, whose frames are replayed after the
+   *     reconnect ({@link SessionResumed}) or counted by {@link SessionLost}
    * @since 0.1.0
    */
   record Disconnected(Instant time, int attempt, Throwable cause, long unconfirmedFrames)

@@ -164,6 +164,11 @@ class R1ResumeClientTest {
     assertThat(resumed.attempt()).isEqualTo(1);
     assertThat(resumed.replayedFrames()).isEqualTo(2);
     assertThat(resumed.downtime()).isEqualTo(ms(5_000));
+    // the frames written into the dead connection are replayed, not reported as possibly lost
+    assertThat(supervised.events().all(ConnectionEvent.Disconnected.class))
+        .singleElement()
+        .extracting(ConnectionEvent.Disconnected::unconfirmedFrames)
+        .isEqualTo(0L);
   }
 
   @Test

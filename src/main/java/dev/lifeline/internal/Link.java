@@ -72,6 +72,9 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   private PeerDeadException death;
   private ProtocolViolationException broken;
 
+  /** Whether this connection speaks resume: its unconfirmed frames are replayed, not lost. */
+  private boolean resuming;
+
   Link(Supervision supervision, int number) {
     this.supervision = supervision;
     this.number = number;
@@ -187,6 +190,9 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
 
   /** Application frames written to this connection after its last answered heartbeat (C9). */
   long unconfirmedFrames() {
+    if (resuming) {
+      return 0; // replayed after the reconnect (SessionResumed), or counted by SessionLost
+    }
     return attached ? outbox.written() - confirmed : 0;
   }
 
@@ -369,6 +375,7 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   /** The handshake completed: with resume selected HELLO goes first, otherwise it runs plain. */
   private void negotiated(Transport.Connection established) {
     if (Resume.PROTOCOL.equals(established.subprotocol())) {
+      resuming = true;
       resumption.greeting();
     } else {
       if (resumption.hasSession()) {
