@@ -16,6 +16,10 @@ public final class ReplayBuffer {
   private final int maxFrames;
   private final long maxBytes;
   private Frame[] ring = new Frame[INITIAL_SLOTS];
+
+  /** Each kept frame's size, in the same slots: measured once, when it is added. */
+  private long[] sizes = new long[INITIAL_SLOTS];
+
   private int head;
   private int size;
   private long bytes;
@@ -36,9 +40,12 @@ public final class ReplayBuffer {
     if (size == ring.length) {
       grow();
     }
-    ring[(head + size) % ring.length] = frame;
+    int slot = (head + size) % ring.length;
+    long frameSize = ResumeMessages.size(frame);
+    ring[slot] = frame;
+    sizes[slot] = frameSize;
     size++;
-    bytes += ResumeMessages.size(frame);
+    bytes += frameSize;
     sent++;
   }
 
@@ -79,7 +86,7 @@ public final class ReplayBuffer {
     }
     long drop = received - acknowledged();
     for (long i = 0; i < drop; i++) {
-      bytes -= ResumeMessages.size(ring[head]);
+      bytes -= sizes[head];
       ring[head] = null;
       head = (head + 1) % ring.length;
       size--;
@@ -116,6 +123,7 @@ public final class ReplayBuffer {
   /** Forgets every frame and starts the count again at 0: the session was lost. */
   public void reset() {
     ring = new Frame[INITIAL_SLOTS];
+    sizes = new long[INITIAL_SLOTS];
     head = 0;
     size = 0;
     bytes = 0;
@@ -128,10 +136,13 @@ public final class ReplayBuffer {
     if (bigger.length <= ring.length) {
       bigger = new Frame[ring.length * 2];
     }
+    long[] biggerSizes = new long[bigger.length];
     for (int i = 0; i < size; i++) {
       bigger[i] = ring[(head + i) % ring.length];
+      biggerSizes[i] = sizes[(head + i) % ring.length];
     }
     ring = bigger;
+    sizes = biggerSizes;
     head = 0;
   }
 }

@@ -274,9 +274,4 @@ public final class Resumption {
     phase = Phase.READY;
     return replayed;
   }
-
-  /** The session id as 32 hex digits, for events and logs; empty before the first WELCOME. */
-  String sessionId() {
-    return session == null ? "" : ResumeMessages.hex(session);
-  }
 }

@@ -72,11 +72,6 @@ final class ResumeSessions {
     return sessions.size();
   }
 
-  /** Sessions waiting for their client. */
-  synchronized int detachedCount() {
-    return detached.size();
-  }
-
   /** On the connection's event loop: its HELLO arrived. */
   void hello(
       ResumedSession.Attachment a,

@@ -120,16 +120,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
 
   @Override
   public Mono<Void> send(Publisher<Frame> frames) {
-    return outbox.sendAll(
-        Flux.from(frames)
-            .map(
-                frame -> {
-                  if (frame instanceof Frame.Close) {
-                    throw new IllegalArgumentException(
-                        "close frames are not sent with send(); call close(code, reason)");
-                  }
-                  return frame;
-                }));
+    return outbox.sendAll(ServerSession.withoutClose(frames));
   }
 
   /** Ends the session: closes its connection with {@code code}; it cannot be resumed after. */
@@ -464,7 +455,16 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
     public void onNext(Frame frame) {
       ResumedSession bound = session;
       if (bound != null) {
-        bound.mailbox.execute(() -> bound.frame(this, frame));
+        // inline when no one else is inside, as a client's link does: no task per frame
+        if (bound.mailbox.enter()) {
+          try {
+            bound.frame(this, frame);
+          } finally {
+            bound.mailbox.leave();
+          }
+        } else {
+          bound.mailbox.execute(() -> bound.frame(this, frame));
+        }
         return;
       }
       if (greeted) {
@@ -543,8 +543,14 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
       if (n <= 0 || bound == null) {
         return;
       }
-      if (bound.mailbox.isInside()) {
-        bound.outbox.request(this, n);
+      if (bound.mailbox.enter()) {
+        try {
+          bound.outbox.request(this, n);
+        } finally {
+          bound.mailbox.leave();
+        }
+      } else if (bound.mailbox.isInside()) {
+        bound.outbox.request(this, n); // the writer asks for more from inside onNext
       } else {
         bound.mailbox.execute(() -> bound.outbox.request(this, n));
       }

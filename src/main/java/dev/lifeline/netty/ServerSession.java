@@ -182,17 +182,20 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
 
   @Override
   public Mono<Void> send(Publisher<Frame> frames) {
-    return out.sendObject(
-            Flux.from(frames)
-                .map(
-                    frame -> {
-                      if (frame instanceof Frame.Close) {
-                        throw new IllegalArgumentException(
-                            "close frames are not sent with send(); call close(code, reason)");
-                      }
-                      return NettyFrames.toNetty(frame);
-                    }))
-        .then();
+    return out.sendObject(withoutClose(frames).map(NettyFrames::toNetty)).then();
+  }
+
+  /** {@code frames}, failing at a close frame: a server connection closes with close(code, ..). */
+  static Flux<Frame> withoutClose(Publisher<Frame> frames) {
+    return Flux.from(frames)
+        .map(
+            frame -> {
+              if (frame instanceof Frame.Close) {
+                throw new IllegalArgumentException(
+                    "close frames are not sent with send(); call close(code, reason)");
+              }
+              return frame;
+            });
   }
 
   /**

@@ -365,6 +365,13 @@ public final class ServerSupervisor {
 
     private Builder() {}
 
+    private static void positive(Duration timeout, String what) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive, was " + timeout);
+      }
+    }
+
     /**
      * Resume sessions with {@code resume} (null, the default: off): a client that offers {@value
      * Resume#PROTOCOL} on a route with {@link ServerSupervisor#websocketSpec(String...)} gets a
@@ -388,10 +395,7 @@ public final class ServerSupervisor {
      * @since 0.2.0
      */
     public Builder sessionTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("session timeout must be positive, was " + timeout);
-      }
+      positive(timeout, "session timeout");
       this.sessionTimeout = timeout;
       return this;
     }
@@ -436,10 +440,7 @@ public final class ServerSupervisor {
      * @since 0.1.0
      */
     public Builder idleTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("idle timeout must be positive, was " + timeout);
-      }
+      positive(timeout, "idle timeout");
       this.idleTimeout = timeout;
       return this;
     }
@@ -455,10 +456,7 @@ public final class ServerSupervisor {
      * @since 0.1.0
      */
     public Builder closeTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("close timeout must be positive, was " + timeout);
-      }
+      positive(timeout, "close timeout");
       this.closeTimeout = timeout;
       return this;
     }

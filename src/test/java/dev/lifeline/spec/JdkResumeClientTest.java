@@ -184,12 +184,8 @@ class JdkResumeClientTest {
     socket.sendText(text, true).join();
   }
 
-  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + PATIENCE.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("waited %s for %s", PATIENCE, what).isLessThan(end);
-      Thread.sleep(10);
-    }
+  private static void await(String what, BooleanSupplier condition) {
+    dev.lifeline.support.RealTime.await(what, condition);
   }
 
   // ---- the tests
