@@ -36,6 +36,13 @@ public final class Resumption {
   /** Data frames received in the session. */
   private long received;
 
+  /**
+   * Data frames the application took (or, on the client, received): what an acknowledgement covers.
+   * The server acknowledges only what its application took, so that its bounded read-ahead always
+   * reaches the client's acknowledgements (docs/resume-protocol.md, section 5).
+   */
+  private long consumed;
+
   private long acknowledged;
   private long bytesSinceAck;
 
@@ -128,9 +135,9 @@ public final class Resumption {
     }
     if (ackDue) {
       ackDue = false;
-      acknowledged = received;
+      acknowledged = consumed;
       bytesSinceAck = 0;
-      return ResumeMessages.ack(received);
+      return ResumeMessages.ack(consumed);
     }
     return null;
   }
@@ -143,11 +150,38 @@ public final class Resumption {
     }
   }
 
-  /** A data frame arrived: counted; an acknowledgement falls due every so many frames or bytes. */
+  /**
+   * Client: a data frame arrived and goes to the application: counted, and acknowledged every so
+   * many frames or bytes.
+   */
   public void receivedData(Frame frame) {
     received++;
+    consumedData(frame);
+  }
+
+  /** Server: a data frame arrived and is held for the application: counted, not acknowledged. */
+  public void heldData() {
+    received++;
+  }
+
+  /**
+   * Server, when a connection resumes the session: the frames held but not taken by the application
+   * are forgotten (the caller drops them). They were never acknowledged, so the client still keeps
+   * them and replays them after the WELCOME, which names only what the application took; the
+   * read-ahead then starts empty, as on the first connection.
+   */
+  public void forgetHeld() {
+    received = consumed;
+  }
+
+  /**
+   * Server: the application took a held data frame: an acknowledgement falls due every so many
+   * frames or bytes.
+   */
+  public void consumedData(Frame frame) {
+    consumed++;
     bytesSinceAck += ResumeMessages.size(frame);
-    if (received - acknowledged >= config.ackEveryFrames()
+    if (consumed - acknowledged >= config.ackEveryFrames()
         || bytesSinceAck >= config.ackEveryBytes()) {
       ackDue = true;
     }
@@ -155,7 +189,7 @@ public final class Resumption {
 
   /** A heartbeat goes: it carries an acknowledgement of what arrived since the last one. */
   public void heartbeatTick() {
-    if (phase == Phase.READY && received != acknowledged) {
+    if (phase == Phase.READY && consumed != acknowledged) {
       ackDue = true;
     }
   }
@@ -216,6 +250,7 @@ public final class Resumption {
     lostFrames = lost ? out.size() : 0;
     out.reset();
     received = 0;
+    consumed = 0;
     acknowledged = 0;
     bytesSinceAck = 0;
     session = m.session();
@@ -239,6 +274,7 @@ public final class Resumption {
     session = null;
     out.reset();
     received = 0;
+    consumed = 0;
     acknowledged = 0;
     bytesSinceAck = 0;
     return lost;

@@ -35,10 +35,13 @@ import reactor.core.publisher.Operators;
  * are plain. The only exceptions are {@code remoteAddress} (volatile, read by any thread) and the
  * {@link ResumeSessions} registry, which has its own guard.
  *
- * <p>Data frames from the client are counted and acknowledged as they are read into the session (it
- * holds them, so they survive a reconnect), then handed to the application on its demand; the
- * session reads at most {@link Resume#replayBufferFrames()} frames ahead of the application, so the
- * client's acknowledgements, behind its data in the TCP stream, are always read.
+ * <p>Data frames from the client are counted as they are read into the session (it holds them, so
+ * they survive a reconnect), handed to the application on its demand, and acknowledged once the
+ * application took them: the client can then have at most its replay buffer's worth read-ahead and
+ * in flight together. The session reads at least {@link Resume#replayBufferFrames()} frames ahead
+ * of the application (and at most a quarter more, since read credit is given back in batches: a
+ * request per frame would switch Netty's auto-read off and on for every frame), so the client's
+ * acknowledgements, behind its data in the TCP stream, are always read.
  */
 final class ResumedSession extends Flux<Frame> implements ServerConnection, LongConsumer {
 
@@ -48,6 +51,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
   private final String key;
   private final byte[] sessionId;
   private final int readAhead;
+  private final int readBatch;
   final Mailbox mailbox = new Mailbox(this);
   private final Outbox outbox;
   private final Resumption state;
@@ -76,6 +80,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
     this.sessionId = sessionId;
     this.key = ResumeSessions.key(sessionId);
     this.readAhead = resume.replayBufferFrames();
+    this.readBatch = Math.max(1, readAhead / 4);
     this.outbox = new Outbox(mailbox, resume.replayBufferFrames());
     this.state = new Resumption(resume);
     outbox.resume(state);
@@ -196,10 +201,14 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
       if (demand != Long.MAX_VALUE) {
         demand--;
       }
+      state.consumedData(next); // acknowledged once the application has it
       app.onNext(next);
       if (current != null) {
         current.read(1); // a place of the read-ahead is free
       }
+    }
+    if (state.controlDue()) {
+      outbox.drain();
     }
     if (ended && pending.isEmpty()) {
       terminateApp();
@@ -234,6 +243,11 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
       expiry.dispose();
       expiry = null;
     }
+    if (resumed) {
+      // what the application did not take yet is replayed by the client: not acknowledged
+      pending.clear();
+      state.forgetHeld();
+    }
     long now = supervisor.scheduler().now(TimeUnit.NANOSECONDS);
     Duration downtime = detachedAt < 0 ? Duration.ZERO : Duration.ofNanos(now - detachedAt);
     long replayed = state.welcomeClient(sessionId, resumed, clientReceived);
@@ -246,7 +260,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
     } else {
       supervisor.emit(new ServerEvent.SessionStarted(supervisor.now(), id, remoteAddress));
     }
-    a.bound(readAhead - pending.size());
+    a.bound(readAhead + readBatch - pending.size(), readBatch);
   }
 
   /** Inside: a frame from {@code a}. */
@@ -258,10 +272,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
       control(a, (Frame.Pong) frame);
       return;
     }
-    state.receivedData(frame);
-    if (state.controlDue()) {
-      outbox.drain();
-    }
+    state.heldData();
     pending.add(frame);
     deliverPending();
   }
@@ -432,6 +443,10 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
     private volatile ResumedSession session;
     private boolean greeted;
 
+    // the session's mailbox, once bound: read credit given back, requested a batch at a time
+    private long freed;
+    private long batch = 1;
+
     Attachment(
         ServerSession physical,
         ResumeSessions registry,
@@ -493,17 +508,26 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
       session = to;
     }
 
-    /** Inside: bound and welcomed; read ahead {@code credit} frames, then write. */
-    void bound(long credit) {
+    /**
+     * Inside: bound and welcomed; read ahead {@code credit} frames, then write. Credit given back
+     * later is requested {@code batch} frames at a time.
+     */
+    void bound(long credit, int batch) {
+      this.batch = batch;
       physical.send(this).subscribe(null, e -> {});
       if (credit > 0) {
         upstream.request(credit);
       }
     }
 
-    /** Reads {@code n} more frames from the connection. */
+    /** Inside: {@code n} more frames may be read from the connection (requested in batches). */
     void read(long n) {
-      upstream.request(n);
+      freed += n;
+      if (freed >= batch) {
+        long more = freed;
+        freed = 0;
+        upstream.request(more);
+      }
     }
 
     @Override
