@@ -46,6 +46,11 @@ for run in 1 2; do
   grep RESULT "$out/echo-$run.txt"
 done
 
+echo "== 2b. Resume: streaming echo with lifeline.resume.v1 vs without vs raw, and ACK traffic"
+java -Xmx1g -cp "$jar" dev.lifeline.bench.socket.ResumeThroughput "${echo_args[@]}" \
+  > "$out/resume.txt" 2>&1
+grep RESULT "$out/resume.txt"
+
 echo "== 3-5. Scale, peers, reconnect storm (separate JVMs on loopback)"
 java -cp "$jar" dev.lifeline.bench.scale.Suite mode="$mode" out="$out/scale" \
   > "$out/suite.txt" 2>&1 || { tail -30 "$out/suite.txt"; exit 1; }
