@@ -374,11 +374,11 @@ public final class ServerSupervisor {
 
     /**
      * Resume sessions with {@code resume} (null, the default: off): a client that offers {@value
-     * Resume#PROTOCOL} on a route made with {@link ServerSupervisor#upgrade} gets a
-     * session that outlives its connections, and the application's handler runs once per session,
-     * so {@code c -> c.send(c.inbound())} is an exactly-once echo across outages. Clients that do
-     * not offer it are served as before. On resume connections every text and binary frame is data:
-     * no text heartbeat is answered (Lifeline clients heartbeat with RFC pings when resuming).
+     * Resume#PROTOCOL} on a route made with {@link ServerSupervisor#upgrade} gets a session that
+     * outlives its connections, and the application's handler runs once per session, so {@code c ->
+     * c.send(c.inbound())} is an exactly-once echo across outages. Clients that do not offer it are
+     * served as before. On resume connections every text and binary frame is data: no text
+     * heartbeat is answered (Lifeline clients heartbeat with RFC pings when resuming).
      *
      * @since 0.2.0
      */
