@@ -35,12 +35,13 @@ import reactor.core.publisher.Operators;
  * are plain. The only exceptions are {@code remoteAddress} (volatile, read by any thread) and the
  * {@link ResumeSessions} registry, which has its own guard.
  *
- * <p>Data frames from the client are counted as they are read into the session (it holds them, so
- * they survive a reconnect), handed to the application on its demand, and acknowledged once the
- * application took them: the client can then have at most its replay buffer's worth read-ahead and
- * in flight together. The session reads at least {@link Resume#replayBufferFrames()} frames ahead
- * of the application (and at most a quarter more, since read credit is given back in batches: a
- * request per frame would switch Netty's auto-read off and on for every frame), so the client's
+ * <p>Data frames from the client are counted as they are read into the session, handed to the
+ * application on its demand, and acknowledged once the application took them: the client can then
+ * have at most its replay buffer's worth read ahead and in flight together. Frames read but not
+ * taken when a connection resumes the session are dropped; the client, which still keeps them,
+ * replays them. The session reads at least {@link Resume#replayBufferFrames()} frames ahead of the
+ * application (and at most a quarter more, since read credit is given back in batches: a request
+ * per frame would switch Netty's auto-read off and on for every frame), so the client's
  * acknowledgements, behind its data in the TCP stream, are always read.
  */
 final class ResumedSession extends Flux<Frame> implements ServerConnection, LongConsumer {
@@ -243,11 +244,9 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
       expiry.dispose();
       expiry = null;
     }
-    if (resumed) {
-      // what the application did not take yet is replayed by the client: not acknowledged
-      pending.clear();
-      state.forgetHeld();
-    }
+    // what the application did not take yet is replayed by the client: it was not acknowledged
+    pending.clear();
+    state.forgetHeld();
     long now = supervisor.scheduler().now(TimeUnit.NANOSECONDS);
     Duration downtime = detachedAt < 0 ? Duration.ZERO : Duration.ofNanos(now - detachedAt);
     long replayed = state.welcomeClient(sessionId, resumed, clientReceived);
@@ -260,7 +259,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
     } else {
       supervisor.emit(new ServerEvent.SessionStarted(supervisor.now(), id, remoteAddress));
     }
-    a.bound(readAhead + readBatch - pending.size(), readBatch);
+    a.bound(readAhead + readBatch, readBatch); // the read-ahead starts empty
   }
 
   /** Inside: a frame from {@code a}. */

@@ -2,11 +2,17 @@ package dev.lifeline.chaos;
 
 import dev.lifeline.Heartbeat;
 import dev.lifeline.Supervisor;
+import dev.lifeline.netty.ServerConnection;
+import dev.lifeline.netty.ServerSupervisor;
 import dev.lifeline.netty.WebSocketTransport;
 import dev.lifeline.support.RealTime;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.reactivestreams.Publisher;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
 import reactor.util.retry.Retry;
 
 /** The chaos matrix's short timings and small helpers; every row runs on real loopback sockets. */
@@ -41,6 +47,21 @@ final class Chaos {
                 .handshakeTimeout(Duration.ofSeconds(2)))
         .heartbeat(heartbeat())
         .retry(Retry.fixedDelay(retries, D));
+  }
+
+  /**
+   * A loopback server whose one route, {@code path}, upgrades under {@code supervisor} (resuming
+   * and plain clients alike) and runs {@code application}.
+   */
+  static DisposableServer serve(
+      ServerSupervisor supervisor,
+      String path,
+      Function<ServerConnection, Publisher<Void>> application) {
+    return HttpServer.create()
+        .host("127.0.0.1")
+        .port(0)
+        .route(routes -> routes.get(path, supervisor.upgrade(application)))
+        .bindNow();
   }
 
   /** Prints one row's measured figure, so the build log carries the matrix's numbers. */

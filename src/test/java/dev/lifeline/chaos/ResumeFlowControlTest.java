@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.netty.DisposableServer;
-import reactor.netty.http.server.HttpServer;
 
 /**
  * Resume's flow control over a real socket: the client's replay buffer, the server's read-ahead and
@@ -36,16 +35,8 @@ class ResumeFlowControlTest {
 
   private final ServerSupervisor supervisor = ServerSupervisor.builder().resume(SMALL).build();
   private final DisposableServer server =
-      HttpServer.create()
-          .host("127.0.0.1")
-          .port(0)
-          .route(
-              routes ->
-                  routes.get(
-                      "/echo",
-                      supervisor.upgrade(
-                          c -> c.send(c.inbound().delaySubscription(Duration.ofMillis(300))))))
-          .bindNow();
+      Chaos.serve(
+          supervisor, "/echo", c -> c.send(c.inbound().delaySubscription(Duration.ofMillis(300))));
 
   @AfterEach
   void stop() {

@@ -26,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.netty.DisposableServer;
-import reactor.netty.http.server.HttpServer;
 
 /**
  * Resume over real sockets, both ends Lifeline: through every fault of the {@link FaultProxy} a
@@ -44,19 +43,13 @@ class ResumeOverSocketsTest {
   private final Disposable serverEventSubscription =
       supervisor.events().subscribe(serverEvents::add);
   private final DisposableServer server =
-      HttpServer.create()
-          .host("127.0.0.1")
-          .port(0)
-          .route(
-              routes ->
-                  routes.get(
-                      "/echo",
-                      supervisor.upgrade(
-                          c -> {
-                            handlers.incrementAndGet();
-                            return c.send(c.inbound());
-                          })))
-          .bindNow();
+      Chaos.serve(
+          supervisor,
+          "/echo",
+          c -> {
+            handlers.incrementAndGet();
+            return c.send(c.inbound());
+          });
   private final FaultProxy proxy =
       FaultProxy.start(new InetSocketAddress("127.0.0.1", server.port()));
 

@@ -22,7 +22,6 @@ import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
-import reactor.netty.http.server.HttpServer;
 
 /**
  * A session the server could not keep: both sides are told, with counts, and a new session starts.
@@ -43,20 +42,13 @@ class ResumeSessionExpiryTest {
           .build();
   private final Disposable subscription = supervisor.events().subscribe(serverEvents::add);
   private final DisposableServer server =
-      HttpServer.create()
-          .host("127.0.0.1")
-          .port(0)
-          .route(
-              routes ->
-                  routes.get(
-                      "/hold",
-                      supervisor.upgrade(
-                          // never acknowledges by reading: the client's frames stay unconfirmed
-                          c ->
-                              c.send(Mono.just(Frame.text("welcome")))
-                                  .then(c.inbound().then())
-                                  .doOnError(handlerEnds::add))))
-          .bindNow();
+      Chaos.serve(
+          supervisor,
+          "/hold", // never acknowledges by reading: the client's frames stay unconfirmed
+          c ->
+              c.send(Mono.just(Frame.text("welcome")))
+                  .then(c.inbound().then())
+                  .doOnError(handlerEnds::add));
   private final FaultProxy proxy =
       FaultProxy.start(new InetSocketAddress("127.0.0.1", server.port()));
 

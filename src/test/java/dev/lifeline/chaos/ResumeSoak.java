@@ -23,7 +23,6 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
-import reactor.netty.http.server.HttpServer;
 
 /**
  * The resume soak: many resuming clients stream numbered frames to a resuming echo server through
@@ -102,26 +101,19 @@ public final class ResumeSoak {
             .resume(Resume.defaults())
             .build();
     DisposableServer server =
-        HttpServer.create()
-            .host("127.0.0.1")
-            .port(0)
-            .route(
-                routes ->
-                    routes.get(
-                        "/echo",
-                        supervisor.upgrade(
-                            c ->
-                                c.send(
-                                    c.inbound()
-                                        .doOnNext(
-                                            f -> {
-                                              String[] parts = ((Frame.Text) f).text().split(":");
-                                              atServer
-                                                  .computeIfAbsent(
-                                                      parts[0], k -> new ConcurrentLinkedQueue<>())
-                                                  .add(Integer.parseInt(parts[1]));
-                                            })))))
-            .bindNow();
+        Chaos.serve(
+            supervisor,
+            "/echo",
+            c ->
+                c.send(
+                    c.inbound()
+                        .doOnNext(
+                            f -> {
+                              String[] parts = ((Frame.Text) f).text().split(":");
+                              atServer
+                                  .computeIfAbsent(parts[0], k -> new ConcurrentLinkedQueue<>())
+                                  .add(Integer.parseInt(parts[1]));
+                            })));
     List<FaultProxy> proxies = new ArrayList<>();
     for (int i = 0; i < PROXIES; i++) {
       proxies.add(FaultProxy.start(new InetSocketAddress("127.0.0.1", server.port())));

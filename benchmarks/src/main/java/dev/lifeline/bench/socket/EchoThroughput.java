@@ -45,7 +45,7 @@ public final class EchoThroughput {
   private EchoThroughput() {}
 
   /** One way of sending a round of frames and waiting for every echo. */
-  private interface Client {
+  interface Client {
     void round(int frames) throws InterruptedException;
   }
 
@@ -136,7 +136,7 @@ public final class EchoThroughput {
   }
 
   /** Raw Reactor Netty: one WebSocket, frames from a Flux, echoes counted in the handler. */
-  private static Client rawClient(String uri) throws InterruptedException {
+  static Client rawClient(String uri) throws InterruptedException {
     Sinks.Many<Flux<TextWebSocketFrame>> rounds = Sinks.many().unicast().onBackpressureBuffer();
     Counter counter = new Counter();
     CountDownLatch open = new CountDownLatch(1);
@@ -172,8 +172,13 @@ public final class EchoThroughput {
    */
   private static Client supervisedClient(String uri, boolean streaming)
       throws InterruptedException {
-    SupervisedConnection connection =
-        Supervisor.create(WebSocketTransport.create(uri)).connection();
+    return supervisedClient(
+        Supervisor.create(WebSocketTransport.create(uri)).connection(), streaming);
+  }
+
+  /** As {@link #supervisedClient(String, boolean)}, over a connection the caller configured. */
+  static Client supervisedClient(SupervisedConnection connection, boolean streaming)
+      throws InterruptedException {
     Counter counter = new Counter();
     CountDownLatch open = new CountDownLatch(1);
     connection
@@ -187,7 +192,7 @@ public final class EchoThroughput {
             .subscribe(f -> counter.arrived(((Frame.Text) f).text().length()), failure::set);
     if (!open.await(10, TimeUnit.SECONDS)) {
       inbound.dispose();
-      throw new IllegalStateException("supervised client did not connect to " + uri);
+      throw new IllegalStateException("supervised client did not connect: " + connection);
     }
     return n -> {
       CountDownLatch done = counter.expect(n);
@@ -230,7 +235,7 @@ public final class EchoThroughput {
     }
   }
 
-  private static long allocatedBytes() {
+  static long allocatedBytes() {
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long[] ids = threads.getAllThreadIds();

@@ -1,26 +1,17 @@
 package dev.lifeline.bench.socket;
 
-import dev.lifeline.ConnectionEvent;
-import dev.lifeline.Frame;
 import dev.lifeline.Resume;
 import dev.lifeline.SupervisedConnection;
 import dev.lifeline.Supervisor;
+import dev.lifeline.bench.socket.EchoThroughput.Client;
 import dev.lifeline.netty.ServerSupervisor;
 import dev.lifeline.netty.WebSocketTransport;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Sinks;
 import reactor.netty.DisposableServer;
-import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
-import reactor.netty.resources.ConnectionProvider;
 
 /**
  * What resume costs on a streaming echo: raw Reactor Netty, Lifeline's streaming {@code send(Flux)}
@@ -40,14 +31,8 @@ import reactor.netty.resources.ConnectionProvider;
  * [frames=500000] [warmup=4] [rounds=8] [ackFrames=200000]}
  */
 public final class ResumeThroughput {
-  private static final String TEXT = EchoThroughput.TEXT;
-  private static final Frame FRAME = EchoThroughput.FRAME;
 
   private ResumeThroughput() {}
-
-  private interface Client {
-    void round(int frames) throws InterruptedException;
-  }
 
   public static void main(String[] args) throws Exception {
     int frames = EchoThroughput.intArg(args, "frames", 500_000);
@@ -62,12 +47,12 @@ public final class ResumeThroughput {
 
     String[] names = {"raw", "stream", "resume"};
     Client[] clients = {
-      rawClient(plainUri), streamClient(plainUri, false), streamClient(resumeUri, true)
+      EchoThroughput.rawClient(plainUri), stream(plainUri, false), stream(resumeUri, true)
     };
     String only = System.getProperty("only", "");
     if (!only.isEmpty()) {
       // profiling aid: one client alone, e.g. -Donly=resume under a sampling profiler
-      Client alone = clients[java.util.Arrays.asList(names).indexOf(only)];
+      Client alone = clients[Arrays.asList(names).indexOf(only)];
       for (int i = 0; i < warmup + rounds; i++) {
         long start = System.nanoTime();
         alone.round(frames);
@@ -87,11 +72,11 @@ public final class ResumeThroughput {
     for (int i = 0; i < rounds; i++) {
       for (int k = 0; k < n; k++) {
         int c = (i + k) % n;
-        long bytes = allocatedBytes();
+        long bytes = EchoThroughput.allocatedBytes();
         long start = System.nanoTime();
         clients[c].round(frames);
         long elapsed = System.nanoTime() - start;
-        alloc[c][i] = (allocatedBytes() - bytes) / (double) frames;
+        alloc[c][i] = (EchoThroughput.allocatedBytes() - bytes) / (double) frames;
         rates[c][i] = frames / (elapsed / 1e9);
       }
       System.out.printf(
@@ -172,8 +157,7 @@ public final class ResumeThroughput {
     try (CountingRelay relay = CountingRelay.start(serverPort)) {
       SupervisedConnection connection =
           supervisor("ws://127.0.0.1:" + relay.port() + "/ws", resume).connection();
-      Client client = streamClient(connection);
-      client.round(frames);
+      EchoThroughput.supervisedClient(connection, true).round(frames);
       // let the last acknowledgements of the round cross the relay before counting
       Thread.sleep(200);
       long[] counted = {relay.upstreamBytes(), relay.downstreamBytes()};
@@ -182,108 +166,13 @@ public final class ResumeThroughput {
     }
   }
 
+  /** Lifeline's streaming client of {@code uri}, with resume offered or not. */
+  private static Client stream(String uri, boolean resume) throws InterruptedException {
+    return EchoThroughput.supervisedClient(supervisor(uri, resume).connection(), true);
+  }
+
   private static Supervisor supervisor(String uri, boolean resume) {
     Supervisor supervisor = Supervisor.create(WebSocketTransport.create(uri));
     return resume ? supervisor.resume(Resume.defaults()) : supervisor;
-  }
-
-  private static Client rawClient(String uri) throws InterruptedException {
-    Sinks.Many<Flux<TextWebSocketFrame>> rounds = Sinks.many().unicast().onBackpressureBuffer();
-    Counter counter = new Counter();
-    CountDownLatch open = new CountDownLatch(1);
-    HttpClient.create(ConnectionProvider.newConnection())
-        .websocket()
-        .uri(uri)
-        .handle(
-            (in, out) -> {
-              open.countDown();
-              in.receiveFrames()
-                  .subscribe(f -> counter.arrived(((TextWebSocketFrame) f).text().length()));
-              return out.sendObject(rounds.asFlux().concatMap(round -> round));
-            })
-        .subscribe();
-    if (!open.await(10, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("raw client did not connect to " + uri + " within 10 s");
-    }
-    return n -> {
-      CountDownLatch done = counter.expect(n);
-      rounds.emitNext(
-          Flux.range(0, n).map(i -> new TextWebSocketFrame(TEXT)),
-          Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
-      await(done, "raw");
-    };
-  }
-
-  private static Client streamClient(String uri, boolean resume) throws InterruptedException {
-    return streamClient(supervisor(uri, resume).connection());
-  }
-
-  private static Client streamClient(SupervisedConnection connection) throws InterruptedException {
-    Counter counter = new Counter();
-    CountDownLatch open = new CountDownLatch(1);
-    connection
-        .events()
-        .filter(e -> e instanceof ConnectionEvent.Connected)
-        .subscribe(e -> open.countDown());
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    connection
-        .inbound()
-        .subscribe(f -> counter.arrived(((Frame.Text) f).text().length()), failure::set);
-    if (!open.await(10, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("supervised client did not connect");
-    }
-    return n -> {
-      CountDownLatch done = counter.expect(n);
-      connection.send(Flux.range(0, n).map(i -> FRAME)).subscribe(null, failure::set);
-      if (!done.await(Long.getLong("roundTimeoutSeconds", 120), TimeUnit.SECONDS)) {
-        throw new IllegalStateException(
-            "streaming round: "
-                + counter.remaining
-                + " of "
-                + n
-                + " echoes missing after the timeout");
-      }
-      if (failure.get() != null) {
-        throw new IllegalStateException("supervised client failed", failure.get());
-      }
-    };
-  }
-
-  private static void await(CountDownLatch done, String who) throws InterruptedException {
-    if (!done.await(Long.getLong("roundTimeoutSeconds", 120), TimeUnit.SECONDS)) {
-      throw new IllegalStateException(who + " round did not finish within 120 s");
-    }
-  }
-
-  /** Counts echoes on the event loop and opens a latch when a round's last one arrived. */
-  private static final class Counter {
-    private volatile CountDownLatch latch;
-    private volatile long remaining;
-    private long chars;
-
-    synchronized CountDownLatch expect(int n) {
-      remaining = n;
-      latch = new CountDownLatch(1);
-      return latch;
-    }
-
-    void arrived(int length) {
-      chars += length;
-      if (--remaining == 0) {
-        latch.countDown();
-      }
-    }
-  }
-
-  private static long allocatedBytes() {
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    long total = 0;
-    for (long b : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
-      if (b > 0) {
-        total += b;
-      }
-    }
-    return total;
   }
 }
