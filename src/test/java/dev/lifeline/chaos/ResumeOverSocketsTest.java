@@ -72,13 +72,19 @@ class ResumeOverSocketsTest {
    * first echoes arrived; asserts every frame came back exactly once, in order.
    */
   private void echoesEveryFrameExactlyOnceThrough(Consumer<EventRecorder> fault) {
+    echoesEveryFrameExactlyOnceThrough(Flux.range(0, FRAMES), fault);
+  }
+
+  /** As above, with the numbers {@code 0 .. FRAMES-1} sent as {@code numbers} emits them. */
+  private void echoesEveryFrameExactlyOnceThrough(
+      Flux<Integer> numbers, Consumer<EventRecorder> fault) {
     SupervisedConnection ws = client();
     Queue<String> echoed = new ConcurrentLinkedQueue<>();
     try (EventRecorder events = new EventRecorder(ws.events())) {
       Disposable reading =
           ws.inbound().ofType(Frame.Text.class).map(Frame.Text::text).subscribe(echoed::add);
       events.await(ConnectionEvent.SessionStarted.class, 1);
-      ws.send(Flux.range(0, FRAMES).map(i -> Frame.text(Integer.toString(i))))
+      ws.send(numbers.map(i -> Frame.text(Integer.toString(i))))
           .subscribe(null, e -> echoed.add("send failed: " + e));
       RealTime.await("the first echoes", () -> echoed.size() >= 50);
       fault.accept(events);
@@ -139,6 +145,35 @@ class ResumeOverSocketsTest {
           proxy.delay(Duration.ofMillis(700));
           events.await(ConnectionEvent.PeerDead.class, 1);
           proxy.pass();
+        });
+  }
+
+  /**
+   * Frames go out one per millisecond, so hundreds are written into a blackhole before the client
+   * declares the server dead; the link then comes back at 4 000 B/s, so replaying them takes about
+   * a second, and 300 ms after the session resumed the proxy resets both sockets with the replay
+   * still in its buffers. The second resume must replay again what the first did not deliver.
+   */
+  @Test
+  void aDropInTheMiddleOfAReplayLosesAndDuplicatesNothing() {
+    echoesEveryFrameExactlyOnceThrough(
+        Flux.range(0, FRAMES).delayElements(Duration.ofMillis(1)),
+        events -> {
+          proxy.blackhole();
+          events.await(ConnectionEvent.PeerDead.class, 1);
+          proxy.throttle(4_000);
+          long firstReplay = events.await(ConnectionEvent.SessionResumed.class, 1).replayedFrames();
+          RealTime.sleep(Duration.ofMillis(300));
+          proxy.reset();
+          proxy.pass();
+          long secondReplay =
+              events.await(ConnectionEvent.SessionResumed.class, 2).replayedFrames();
+          assertThat(firstReplay)
+              .as("frames written into the blackhole and replayed by the first resume")
+              .isGreaterThan(100);
+          assertThat(secondReplay)
+              .as("frames of the first replay that the reset dropped, replayed again")
+              .isPositive();
         });
   }
 

@@ -25,4 +25,12 @@ public final class RealTime {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
   }
+
+  /** Lets {@code time} pass on the real clock, as a fault scenario's pacing. */
+  public static void sleep(Duration time) {
+    long deadline = System.nanoTime() + time.toNanos();
+    for (long left = time.toNanos(); left > 0; left = deadline - System.nanoTime()) {
+      LockSupport.parkNanos(left);
+    }
+  }
 }
