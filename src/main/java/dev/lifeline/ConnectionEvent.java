@@ -69,15 +69,29 @@ public sealed interface ConnectionEvent
       implements ConnectionEvent {}
 
   /**
-   * Nothing arrived within the heartbeat timeout after a heartbeat: the connection is closed and a
-   * reconnect follows (C3).
+   * Nothing arrived within the heartbeat timeout after the last of {@code unanswered} heartbeats in
+   * a row ({@link Heartbeat#unansweredLimit()}): the connection is closed and a reconnect follows
+   * (C3, C10).
    *
-   * @param sequence the unanswered heartbeat's number
+   * @param sequence the last unanswered heartbeat's number
    * @param silence how long the peer has been silent, from its last frame (or from the connection's
    *     start) to now
+   * @param unanswered how many heartbeats in a row went unanswered: the heartbeat's {@link
+   *     Heartbeat#unansweredLimit()}
    * @since 0.1.0
    */
-  record PeerDead(Instant time, long sequence, Duration silence) implements ConnectionEvent {}
+  record PeerDead(Instant time, long sequence, Duration silence, int unanswered)
+      implements ConnectionEvent {
+
+    /**
+     * A death after one unanswered heartbeat, the default limit.
+     *
+     * @since 0.1.0
+     */
+    public PeerDead(Instant time, long sequence, Duration silence) {
+      this(time, sequence, silence, 1);
+    }
+  }
 
   /**
    * A connection attempt or an established connection ended.

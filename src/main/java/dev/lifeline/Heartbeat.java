@@ -11,7 +11,8 @@ import java.util.function.UnaryOperator;
 /**
  * How a connection proves the peer is alive: after {@link #interval()} without any inbound frame a
  * heartbeat is sent, and the peer is declared dead when nothing at all arrives within {@link
- * #timeout()} after it (timing contract C2, C3).
+ * #timeout()} after it (timing contract C2, C3), or, with {@link #unansweredLimit(int)}, after each
+ * of that many heartbeats in a row (C10).
  *
  * <p>A heartbeat is immutable; {@link #interval(Duration)} and {@link #timeout(Duration)} return
  * copies. Three dialects exist:
@@ -60,6 +61,7 @@ public final class Heartbeat {
   private final UnaryOperator<Frame> answerer;
   private final Duration interval;
   private final Duration timeout;
+  private final int unansweredLimit;
 
   private Heartbeat(
       String dialect,
@@ -68,12 +70,24 @@ public final class Heartbeat {
       UnaryOperator<Frame> answerer,
       Duration interval,
       Duration timeout) {
+    this(dialect, pingFactory, pongPredicate, answerer, interval, timeout, 1);
+  }
+
+  private Heartbeat(
+      String dialect,
+      LongFunction<Frame> pingFactory,
+      Predicate<Frame> pongPredicate,
+      UnaryOperator<Frame> answerer,
+      Duration interval,
+      Duration timeout,
+      int unansweredLimit) {
     this.dialect = dialect;
     this.pingFactory = pingFactory;
     this.pongPredicate = pongPredicate;
     this.answerer = answerer;
     this.interval = interval;
     this.timeout = timeout;
+    this.unansweredLimit = unansweredLimit;
   }
 
   /**
@@ -143,7 +157,13 @@ public final class Heartbeat {
    */
   public Heartbeat interval(Duration interval) {
     return new Heartbeat(
-        dialect, pingFactory, pongPredicate, answerer, positive(interval, "interval"), timeout);
+        dialect,
+        pingFactory,
+        pongPredicate,
+        answerer,
+        positive(interval, "interval"),
+        timeout,
+        unansweredLimit);
   }
 
   /**
@@ -155,7 +175,47 @@ public final class Heartbeat {
    */
   public Heartbeat timeout(Duration timeout) {
     return new Heartbeat(
-        dialect, pingFactory, pongPredicate, answerer, interval, positive(timeout, "timeout"));
+        dialect,
+        pingFactory,
+        pongPredicate,
+        answerer,
+        interval,
+        positive(timeout, "timeout"),
+        unansweredLimit);
+  }
+
+  /**
+   * A copy that declares the peer dead only after {@code limit} consecutive heartbeats went
+   * unanswered (C10), for lossy links where one late answer is normal. Defaults to 1: the first
+   * heartbeat that nothing follows within {@link #timeout()} is fatal, as in C3.
+   *
+   * <p>Exactly: after {@link #interval()} of silence heartbeat 1 goes; each heartbeat that nothing
+   * at all follows within {@link #timeout()} is unanswered, and while fewer than {@code limit} are,
+   * the next one goes at that instant. So a peer silent since {@code s} gets heartbeats at {@code s
+   * + I + k·T} for {@code k = 0 .. limit-1} and is dead at {@code s + I + limit·T}. Any frame from
+   * the peer in between proves life: the count starts again at 0 and the next heartbeat goes {@code
+   * I} after that frame.
+   *
+   * @throws IllegalArgumentException if {@code limit} is below 1
+   * @since 0.2.0
+   */
+  public Heartbeat unansweredLimit(int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException(
+          "heartbeat unansweredLimit must be at least 1 (the heartbeat whose timeout declares the"
+              + " peer dead), was "
+              + limit);
+    }
+    return new Heartbeat(dialect, pingFactory, pongPredicate, answerer, interval, timeout, limit);
+  }
+
+  /**
+   * How many consecutive heartbeats must go unanswered before the peer is dead; 1 by default.
+   *
+   * @since 0.2.0
+   */
+  public int unansweredLimit() {
+    return unansweredLimit;
   }
 
   /**
@@ -216,7 +276,14 @@ public final class Heartbeat {
 
   @Override
   public String toString() {
-    return "Heartbeat[" + dialect + ", interval=" + interval + ", timeout=" + timeout + "]";
+    return "Heartbeat["
+        + dialect
+        + ", interval="
+        + interval
+        + ", timeout="
+        + timeout
+        + (unansweredLimit == 1 ? "" : ", unansweredLimit=" + unansweredLimit)
+        + "]";
   }
 
   private static Frame rfcPing(long sequence) {

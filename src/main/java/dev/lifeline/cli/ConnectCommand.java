@@ -81,6 +81,15 @@ final class ConnectCommand implements Callable<Integer> {
   Duration heartbeatTimeout;
 
   @Option(
+      names = "--heartbeat-unanswered",
+      paramLabel = "<count>",
+      defaultValue = "1",
+      description =
+          "Heartbeats in a row that must go unanswered before the server is declared dead; after"
+              + " an unanswered one the next goes at once (default: ${DEFAULT-VALUE}).")
+  int heartbeatUnanswered;
+
+  @Option(
       names = "--retries",
       paramLabel = "<count>",
       defaultValue = "5",
@@ -201,6 +210,9 @@ final class ConnectCommand implements Callable<Integer> {
     }
     positive(heartbeatInterval, "--heartbeat-interval");
     positive(heartbeatTimeout, "--heartbeat-timeout");
+    if (heartbeatUnanswered < 1) {
+      throw bad("--heartbeat-unanswered must be 1 or more, was " + heartbeatUnanswered);
+    }
     WebSocketTransport transport;
     try {
       transport = WebSocketTransport.create(url);
@@ -219,7 +231,11 @@ final class ConnectCommand implements Callable<Integer> {
               http -> upgradeHeaders.forEach(header -> http.add(header.name(), header.value())));
     }
     Heartbeat heartbeat =
-        texts.heartbeat(dialect).interval(heartbeatInterval).timeout(heartbeatTimeout);
+        texts
+            .heartbeat(dialect)
+            .interval(heartbeatInterval)
+            .timeout(heartbeatTimeout)
+            .unansweredLimit(heartbeatUnanswered);
     if (resume && dialect != Dialect.PING) {
       throw bad(
           "--resume counts every text frame as data, so it needs --dialect ping, was --dialect "

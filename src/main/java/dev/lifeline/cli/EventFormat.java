@@ -106,6 +106,7 @@ enum EventFormat {
       fields.put("event", "peer-dead");
       fields.put("attempt", attempt);
       fields.put("sequence", e.sequence());
+      fields.put("unanswered", e.unanswered());
       fields.put("silence_ms", Durations.millis(e.silence()));
     } else if (event instanceof ConnectionEvent.Disconnected e) {
       fields.put("event", "disconnected");

@@ -92,11 +92,11 @@ public final class EventLog {
     emit(new ConnectionEvent.HeartbeatAnswered(now(), sequence, roundTrip));
   }
 
-  public void peerDead(long sequence, Duration silence) {
+  public void peerDead(long sequence, int unanswered, Duration silence) {
     if (!observed()) {
       return;
     }
-    emit(new ConnectionEvent.PeerDead(now(), sequence, silence));
+    emit(new ConnectionEvent.PeerDead(now(), sequence, silence, unanswered));
   }
 
   public void disconnected(int attempt, Throwable cause, long unconfirmedFrames) {

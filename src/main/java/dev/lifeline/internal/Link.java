@@ -576,14 +576,14 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     }
 
     @Override
-    public void dead(long sequence, long answered, Duration silence) {
-      death = new PeerDeadException(heartbeat.timeout(), sequence, answered);
+    public void dead(long sequence, long answered, int unanswered, Duration silence) {
+      death = new PeerDeadException(heartbeat.timeout(), sequence, answered, unanswered);
       // Detach first: a frame sent in reaction to the event must wait for the next connection,
       // not go into this dead one.
       if (attached) {
         outbox.detach(Link.this);
       }
-      supervision.events.peerDead(sequence, silence);
+      supervision.events.peerDead(sequence, unanswered, silence);
       connection.dispose();
     }
   }

@@ -16,11 +16,13 @@ import reactor.core.scheduler.Scheduler;
  * event loop on the server), given as the {@link Executor} its timer hops into: every method is
  * called from there, and the fields are plain.
  *
- * <p>With a heartbeat (C2, C3): after {@code interval} without inbound traffic a heartbeat goes
- * out; if nothing at all arrives within {@code timeout} after it, the peer is dead. Without one
- * (the server's idle limit): after {@code interval} of silence the peer is dead. Per frame the
- * owner calls {@link #stamp()}, which reads the clock and writes one field; nothing is rescheduled
- * per frame. When the timer fires it either sleeps until {@code lastInbound + interval} or acts.
+ * <p>With a heartbeat (C2, C3, C10): after {@code interval} without inbound traffic a heartbeat
+ * goes out; if nothing at all arrives within {@code timeout} after it, it is unanswered, and the
+ * next one goes at once, until {@link Heartbeat#unansweredLimit()} in a row are: then the peer is
+ * dead. Without one (the server's idle limit): after {@code interval} of silence the peer is dead.
+ * Per frame the owner calls {@link #stamp()}, which reads the clock and writes one field; nothing
+ * is rescheduled per frame. When the timer fires it either sleeps until {@code lastInbound +
+ * interval} or acts.
  *
  * <p>A peer is never judged dead while its owner is not {@linkplain Owner#reading() reading} (the
  * application's backpressure holds the answer unread): the timeout is checked again a timeout
@@ -39,8 +41,11 @@ public final class Watchdog implements Runnable {
     /** Whether the connection is read now, so that an answer could arrive. */
     boolean reading();
 
-    /** The peer is dead: nothing arrived for {@code silence}; {@code sequence} went unanswered. */
-    void dead(long sequence, long answered, Duration silence);
+    /**
+     * The peer is dead: nothing arrived for {@code silence}; the {@code unanswered} heartbeats up
+     * to {@code sequence} went unanswered, after {@code answered} answered ones.
+     */
+    void dead(long sequence, long answered, int unanswered, Duration silence);
   }
 
   private final Scheduler scheduler;
@@ -49,6 +54,7 @@ public final class Watchdog implements Runnable {
   private final Owner owner;
   private final long intervalNanos;
   private final long timeoutNanos;
+  private final int unansweredLimit;
   private final Runnable tick;
 
   private Disposable timer;
@@ -63,6 +69,10 @@ public final class Watchdog implements Runnable {
 
   private long sequence;
   private long answered;
+
+  /** Heartbeats in a row whose timeout passed with nothing from the peer, in this silence. */
+  private int unanswered;
+
   private long sentAt;
   private long silentSince;
 
@@ -87,6 +97,7 @@ public final class Watchdog implements Runnable {
     this.owner = owner;
     this.intervalNanos = interval.toNanos();
     this.timeoutNanos = timeout.toNanos();
+    this.unansweredLimit = heartbeat == null ? 1 : heartbeat.unansweredLimit();
   }
 
   /** The connection is up: silence is counted from now. */
@@ -166,6 +177,10 @@ public final class Watchdog implements Runnable {
         schedule(timeoutNanos);
         return;
       }
+      if (++unanswered < unansweredLimit) {
+        sendHeartbeat(now); // the silence goes on: the next heartbeat goes at this instant (C10)
+        return;
+      }
       dead(now);
       return;
     }
@@ -185,6 +200,11 @@ public final class Watchdog implements Runnable {
     }
     awaiting = true;
     silentSince = lastInbound;
+    unanswered = 0;
+    sendHeartbeat(now);
+  }
+
+  private void sendHeartbeat(long now) {
     long seq = ++sequence;
     sentAt = now;
     outstanding = seq;
@@ -196,6 +216,6 @@ public final class Watchdog implements Runnable {
 
   private void dead(long now) {
     stop();
-    owner.dead(sequence, answered, Duration.ofNanos(now - silentSince));
+    owner.dead(sequence, answered, Math.max(1, unanswered), Duration.ofNanos(now - silentSince));
   }
 }

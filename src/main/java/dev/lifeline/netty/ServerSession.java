@@ -391,7 +391,7 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     }
 
     @Override
-    public void dead(long sequence, long answered, Duration silence) {
+    public void dead(long sequence, long answered, int unanswered, Duration silence) {
       if (ended) {
         return;
       }

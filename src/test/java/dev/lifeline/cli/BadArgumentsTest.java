@@ -52,6 +52,14 @@ class BadArgumentsTest {
   }
 
   @Test
+  void zeroUnansweredHeartbeatsExitTwo() throws Exception {
+    assertBadArguments(
+        CliRun.finished("connect", "ws://127.0.0.1:9/ws", "--heartbeat-unanswered", "0"),
+        "lifeline connect: --heartbeat-unanswered must be 1 or more, was 0 (see 'lifeline"
+            + " connect --help')");
+  }
+
+  @Test
   void negativeRetriesExitTwo() throws Exception {
     assertBadArguments(
         CliRun.finished("connect", "ws://127.0.0.1:9/ws", "--retries", "-1"),

@@ -73,7 +73,9 @@ class EventFormatTest {
             entry("attempt", new BigDecimal("0")),
             entry("sequence", new BigDecimal("1")),
             entry("rtt_ms", new BigDecimal("1.25")));
-    assertThat(lines.get(5)).contains(entry("silence_ms", new BigDecimal("1500")));
+    assertThat(lines.get(5))
+        .contains(
+            entry("silence_ms", new BigDecimal("1500")), entry("unanswered", new BigDecimal("1")));
     assertThat(lines.get(6))
         .contains(
             entry("cause", "peer \"x\" dead"), entry("unconfirmed_frames", new BigDecimal("2")))
