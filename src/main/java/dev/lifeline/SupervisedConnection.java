@@ -15,23 +15,28 @@ import reactor.core.publisher.Mono;
  *
  * <h2>Lifecycle</h2>
  *
+ * <p>{@link #state()} says where a connection is ({@link ConnectionState}):
+ *
  * <ul>
  *   <li><b>New.</b> Nothing happens: no socket, no timer (C1). {@link #send(Frame)} already
  *       buffers.
  *   <li><b>Connecting.</b> {@link #inbound()} was subscribed: an attempt is in flight. Exactly one
  *       attempt is in flight at any instant (C4).
- *   <li><b>Open.</b> The transport connected. Buffered frames go out in order; after the heartbeat
- *       interval without any inbound frame a heartbeat goes out (C2), and if nothing arrives within
- *       the timeout after it the peer is dead (C3).
+ *   <li><b>Connected.</b> The transport connected. Buffered frames go out in order; after the
+ *       heartbeat interval without any inbound frame a heartbeat goes out (C2), and if nothing
+ *       arrives within the timeout after it the peer is dead (C3).
  *   <li><b>Waiting.</b> The connection ended for a retryable reason: the next attempt starts after
  *       the retry policy's delay. The attempt count resets once a connection delivers its first
  *       frame from the peer (C5) — a connection that accepts the handshake and then dies silently
  *       counts as a failed attempt, so a flapping server cannot keep the client reconnecting
  *       forever.
- *   <li><b>Closed.</b> The application {@linkplain #close() closed} the connection or cancelled
- *       {@link #inbound()} (the connection is closed with status 1000), the retry policy gave up
- *       ({@link ReconnectsExhaustedException}, C6), or a failure retrying cannot fix arrived (C7).
- *       Frames still waiting fail with the terminal error (C9). Final.
+ *   <li><b>Closing.</b> {@link #close()} was called while connected: the closing handshake is under
+ *       way.
+ *   <li><b>Closed</b> or <b>failed</b>. The application {@linkplain #close() closed} the connection
+ *       or cancelled {@link #inbound()} (the connection is closed with status 1000): closed; the
+ *       retry policy gave up ({@link ReconnectsExhaustedException}, C6), or a failure retrying
+ *       cannot fix arrived (C7): failed. Frames still waiting fail with the terminal error (C9).
+ *       Final.
  * </ul>
  *
  * <p>Thread-safe. All methods may be called from any thread.
@@ -60,16 +65,38 @@ public final class SupervisedConnection implements Disposable {
   }
 
   /**
-   * What happens to this connection, as it happens; see {@link ConnectionEvent}. Completes after
-   * {@link ConnectionEvent.Closed}. Any number of subscribers, each seeing the events from its
-   * subscription on: subscribe before {@link #inbound()} to see them all. Events are not buffered
-   * (a buffer would cost every connection memory): a subscriber that has not requested an event
-   * misses it rather than stalling the connection.
+   * What happens to this connection, as it happens; see {@link ConnectionEvent}; {@link #states()}
+   * folds them into where the connection is. Completes after {@link ConnectionEvent.Closed}. Any
+   * number of subscribers, each seeing the events from its subscription on: subscribe before {@link
+   * #inbound()} to see them all. Events are not buffered (a buffer would cost every connection
+   * memory): a subscriber that has not requested an event misses it rather than stalling the
+   * connection.
    *
    * @since 0.1.0
    */
   public Flux<ConnectionEvent> events() {
     return session.events();
+  }
+
+  /**
+   * Where this connection is now; see {@link ConnectionState}. Cheap: a field read.
+   *
+   * @since 0.2.0
+   */
+  public ConnectionState state() {
+    return session.state();
+  }
+
+  /**
+   * The current {@link #state()} on subscription, then each change as it happens, never the same
+   * state twice in a row; completes after {@link ConnectionState#CLOSED} or {@link
+   * ConnectionState#FAILED}. Any number of subscribers; one that requests slowly gets the latest
+   * state when it asks, skipping those in between.
+   *
+   * @since 0.2.0
+   */
+  public Flux<ConnectionState> states() {
+    return session.states();
   }
 
   /**

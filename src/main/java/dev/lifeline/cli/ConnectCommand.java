@@ -166,7 +166,7 @@ final class ConnectCommand implements Callable<Integer> {
         .events()
         .doOnNext(this::noteRefusalWhileClosing)
         .doFinally(signal -> eventsDone.countDown())
-        .subscribe(events.printer(console.err(), Clock.systemUTC()));
+        .subscribe(events.printer(console.err(), Clock.systemUTC(), connection::state));
 
     CompletableFuture<Outcome> outcome = new CompletableFuture<>();
     Disposable inbound =

@@ -1,12 +1,15 @@
 package dev.lifeline.cli;
 
 import dev.lifeline.ConnectionEvent;
+import dev.lifeline.ConnectionState;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * How {@code lifeline connect} prints {@link ConnectionEvent}s on stderr, one per line.
@@ -15,9 +18,10 @@ import java.util.function.Consumer;
  * of {@code connecting}, {@code connected}, {@code heartbeat-sent}, {@code heartbeat-answered},
  * {@code peer-dead}, {@code disconnected}, {@code reconnect-scheduled}, {@code exhausted}, {@code
  * closed}, and with resume {@code session-started}, {@code session-resumed}, {@code session-lost}),
- * {@code attempt}, then where they apply {@code sequence}, {@code rtt_ms}, {@code silence_ms},
- * {@code delay_ms}, {@code close_code}, {@code replayed_frames}, {@code downtime_ms}, {@code
- * unconfirmed_frames} and {@code cause}.
+ * {@code attempt}, then where they apply {@code sequence}, {@code rtt_ms}, {@code unanswered},
+ * {@code silence_ms}, {@code delay_ms}, {@code close_code}, {@code replayed_frames}, {@code
+ * downtime_ms}, {@code unconfirmed_frames} and {@code cause}; {@code lifeline connect} ends each
+ * line with {@code state}, the connection's {@link ConnectionState} in lower case.
  */
 enum EventFormat {
   /** {@code 2025-01-01T12:00:00.123Z connected attempt=0}: one event per line, key=value fields. */
@@ -63,6 +67,16 @@ enum EventFormat {
    * need not be the wall clock (Reactor's schedulers count nanoseconds from an arbitrary origin).
    */
   Consumer<ConnectionEvent> printer(PrintWriter err, Clock clock) {
+    return printer(err, clock, () -> null);
+  }
+
+  /**
+   * As {@link #printer(PrintWriter, Clock)}, each line ending with {@code state}: the connection's
+   * {@link ConnectionState} when the event was printed, in lower case ({@code connected}, {@code
+   * waiting}, …). Events are printed as they are emitted, so that is the state the event left the
+   * connection in (for {@code disconnected}, the state before the retry policy decided).
+   */
+  Consumer<ConnectionEvent> printer(PrintWriter err, Clock clock, Supplier<ConnectionState> state) {
     return new Consumer<>() {
       private int attempt;
 
@@ -71,7 +85,12 @@ enum EventFormat {
         if (event instanceof ConnectionEvent.Connecting connecting) {
           attempt = connecting.attempt();
         }
-        String line = format(fields(event, attempt, clock.instant()));
+        Map<String, Object> fields = fields(event, attempt, clock.instant());
+        ConnectionState now = state.get();
+        if (now != null) {
+          fields.put("state", now.name().toLowerCase(Locale.ROOT));
+        }
+        String line = format(fields);
         synchronized (err) {
           err.println(line);
           err.flush();

@@ -1,5 +1,6 @@
 package dev.lifeline.cli;
 
+import dev.lifeline.Heartbeat;
 import dev.lifeline.Resume;
 import dev.lifeline.netty.ServerConnection;
 import dev.lifeline.netty.ServerEvent;
@@ -72,10 +73,25 @@ final class ServeCommand implements Callable<Integer> {
   String path;
 
   @Option(
+      names = "--ping-interval",
+      paramLabel = "<duration>",
+      description =
+          "Ping a client after this long without a frame from it, and close it with 1001 when it"
+              + " does not answer within --ping-timeout (default: 60s).")
+  Duration pingInterval;
+
+  @Option(
+      names = "--ping-timeout",
+      paramLabel = "<duration>",
+      description = "Time a client has to answer a ping (default: 5s).")
+  Duration pingTimeout;
+
+  @Option(
       names = "--idle-timeout",
       paramLabel = "<duration>",
-      defaultValue = "65s",
-      description = "Close a client silent for this long, with 1001 (default: ${DEFAULT-VALUE}).")
+      description =
+          "Instead of pinging clients, close a client silent for this long, with 1001 (a client"
+              + " that only listens is closed too).")
   Duration idleTimeout;
 
   @Option(
@@ -121,15 +137,33 @@ final class ServeCommand implements Callable<Integer> {
     if (!path.startsWith("/")) {
       throw bad("--path must start with '/', was '" + path + "'");
     }
-    if (idleTimeout.isZero()) {
-      throw bad("--idle-timeout must be more than 0, was 0s");
-    }
-    ServerSupervisor server =
+    ServerSupervisor.Builder builder =
         ServerSupervisor.builder()
             .heartbeat(texts.heartbeat(dialect))
-            .idleTimeout(idleTimeout)
-            .resume(resume ? Resume.defaults() : null)
-            .build();
+            .resume(resume ? Resume.defaults() : null);
+    String liveness;
+    if (idleTimeout != null) {
+      if (pingInterval != null || pingTimeout != null) {
+        throw bad(
+            "--idle-timeout closes silent clients without pinging them: give it or"
+                + " --ping-interval/--ping-timeout, not both");
+      }
+      positive(idleTimeout, "--idle-timeout");
+      builder.idleTimeout(idleTimeout);
+      liveness = "idle timeout " + Durations.format(idleTimeout);
+    } else {
+      Duration interval = pingInterval == null ? Heartbeat.DEFAULT_INTERVAL : pingInterval;
+      Duration timeout = pingTimeout == null ? Heartbeat.DEFAULT_TIMEOUT : pingTimeout;
+      positive(interval, "--ping-interval");
+      positive(timeout, "--ping-timeout");
+      builder.pingClients(Heartbeat.ping().interval(interval).timeout(timeout));
+      liveness =
+          "pings clients after "
+              + Durations.format(interval)
+              + " quiet, timeout "
+              + Durations.format(timeout);
+    }
+    ServerSupervisor server = builder.build();
     Disposable events =
         server.events().subscribe(event -> console.err(describe(event, this.events)));
     Set<ServerConnection> clients = ConcurrentHashMap.newKeySet();
@@ -169,8 +203,8 @@ final class ServeCommand implements Callable<Integer> {
             + ":"
             + http.port()
             + path
-            + " (echo; idle timeout "
-            + Durations.format(idleTimeout)
+            + " (echo; "
+            + liveness
             + ", dialect "
             + dialect.name().toLowerCase(Locale.ROOT)
             + "); Ctrl-C stops");
@@ -208,6 +242,12 @@ final class ServeCommand implements Callable<Integer> {
     console.out().flush();
   }
 
+  private void positive(Duration value, String option) {
+    if (value.isNegative() || value.isZero()) {
+      throw bad(option + " must be more than 0, was " + Durations.format(value));
+    }
+  }
+
   private static Throwable rootCause(Throwable failure) {
     Throwable cause = failure;
     while (cause.getCause() != null && cause.getCause() != cause) {
@@ -219,8 +259,10 @@ final class ServeCommand implements Callable<Integer> {
   /**
    * A server event as one line in {@code format}, like {@code connect}'s events, stamped now by the
    * wall clock (the event's own time is its scheduler's): {@code time event id=… remote=…}, plus
-   * {@code silence_ms} (whole milliseconds, as in the close reason) for {@code client-idle-closed}
-   * and {@code close_code} and {@code reason} for {@code client-closed}.
+   * {@code silence_ms} (whole milliseconds, as in the close reason) for {@code client-idle-closed},
+   * {@code sequence} and {@code rtt_ms} for {@code client-heartbeat-answered}, {@code sequence},
+   * {@code unanswered} and {@code silence_ms} for {@code client-dead}, and {@code close_code} and
+   * {@code reason} for {@code client-closed}.
    */
   static String describe(ServerEvent event) {
     return describe(event, EventFormat.TEXT);
@@ -234,6 +276,13 @@ final class ServeCommand implements Callable<Integer> {
     fields.put("remote", String.valueOf(event.remoteAddress()));
     if (event instanceof ServerEvent.ClientIdleClosed idle) {
       fields.put("silence_ms", idle.silence().toMillis());
+    } else if (event instanceof ServerEvent.ClientHeartbeatAnswered answered) {
+      fields.put("sequence", answered.sequence());
+      fields.put("rtt_ms", Durations.millis(answered.roundTrip()));
+    } else if (event instanceof ServerEvent.ClientDead dead) {
+      fields.put("sequence", dead.sequence());
+      fields.put("unanswered", dead.unanswered());
+      fields.put("silence_ms", dead.silence().toMillis());
     } else if (event instanceof ServerEvent.ClientClosed closed) {
       fields.put("close_code", closed.code());
       fields.put("reason", closed.reason().isEmpty() ? null : closed.reason());
@@ -260,6 +309,12 @@ final class ServeCommand implements Callable<Integer> {
     }
     if (event instanceof ServerEvent.SessionExpired) {
       return "session-expired";
+    }
+    if (event instanceof ServerEvent.ClientHeartbeatAnswered) {
+      return "client-heartbeat-answered";
+    }
+    if (event instanceof ServerEvent.ClientDead) {
+      return "client-dead";
     }
     return event instanceof ServerEvent.ClientIdleClosed ? "client-idle-closed" : "client-closed";
   }

@@ -80,6 +80,21 @@ final class Timeline {
           + " silent for "
           + seconds(e.silence())
           + ": closing it (1001) instead of writing into a dead connection";
+    } else if (event instanceof ServerEvent.ClientHeartbeatAnswered e) {
+      return "client "
+          + e.remoteAddress()
+          + " answered ping #"
+          + e.sequence()
+          + " in "
+          + millis(e.roundTrip());
+    } else if (event instanceof ServerEvent.ClientDead e) {
+      return "client "
+          + e.remoteAddress()
+          + " did not answer "
+          + e.unanswered()
+          + " ping(s), silent for "
+          + seconds(e.silence())
+          + ": closing it (1001) instead of writing into a dead connection";
     } else if (event instanceof ServerEvent.ClientClosed e) {
       return "client "
           + e.remoteAddress()

@@ -1,6 +1,7 @@
 package dev.lifeline.internal;
 
 import dev.lifeline.ConnectionEvent;
+import dev.lifeline.ConnectionState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +34,12 @@ public final class EventLog {
 
   private boolean closed;
 
+  /** The connection's state: written under this object's lock, read by any thread. */
+  private volatile ConnectionState state = ConnectionState.NEW;
+
+  /** Made when {@link #states()} is first called; replays the latest state. Guarded by this. */
+  private Sinks.Many<ConnectionState> states;
+
   public EventLog(Scheduler scheduler) {
     this.scheduler = scheduler;
   }
@@ -48,6 +55,47 @@ public final class EventLog {
       }
     }
     return events.asFlux();
+  }
+
+  /** The connection's state now. */
+  public ConnectionState state() {
+    return state;
+  }
+
+  /** The state now, then every change; completes after the terminal state. */
+  public synchronized Flux<ConnectionState> states() {
+    Sinks.Many<ConnectionState> sink = states;
+    if (sink == null) {
+      sink = Sinks.unsafe().many().replay().latest();
+      states = sink;
+      // Results considered: OK only (a new sink, written once or twice under the lock).
+      sink.tryEmitNext(state);
+      if (state.isTerminal()) {
+        sink.tryEmitComplete();
+      }
+    }
+    return sink.asFlux();
+  }
+
+  /**
+   * The connection is now {@code next}, announced before the event that says why; nothing after a
+   * terminal state.
+   */
+  public synchronized void state(ConnectionState next) {
+    ConnectionState previous = state;
+    if (previous == next || previous.isTerminal()) {
+      return;
+    }
+    state = next;
+    Sinks.Many<ConnectionState> sink = states;
+    if (sink != null) {
+      // Results considered: OK; FAIL_TERMINATED cannot happen (nothing after a terminal state);
+      // FAIL_NON_SERIALIZED cannot happen (synchronized); a replay sink does not overflow.
+      sink.tryEmitNext(next);
+      if (next.isTerminal()) {
+        sink.tryEmitComplete();
+      }
+    }
   }
 
   /** Whether an event would reach anyone: a subscriber's sink, or the DEBUG log. */
@@ -147,6 +195,7 @@ public final class EventLog {
   /** Emits {@link ConnectionEvent.Closed} and completes the stream. */
   public synchronized void closed(Throwable cause) {
     closed = true;
+    state(cause == null ? ConnectionState.CLOSED : ConnectionState.FAILED);
     if (!observed()) {
       return;
     }

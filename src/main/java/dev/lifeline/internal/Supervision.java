@@ -1,6 +1,7 @@
 package dev.lifeline.internal;
 
 import dev.lifeline.ConnectionEvent;
+import dev.lifeline.ConnectionState;
 import dev.lifeline.Frame;
 import dev.lifeline.ReconnectsExhaustedException;
 import dev.lifeline.SupervisorClosedException;
@@ -101,6 +102,14 @@ public final class Supervision extends Flux<Frame>
 
   public Flux<ConnectionEvent> events() {
     return events.events();
+  }
+
+  public ConnectionState state() {
+    return events.state();
+  }
+
+  public Flux<ConnectionState> states() {
+    return events.states();
   }
 
   public Mono<Void> send(Frame frame) {
@@ -204,7 +213,7 @@ public final class Supervision extends Flux<Frame>
       case OPEN -> {
         // The closing handshake: frames the peer sends before its close still reach the
         // application, whose stream completes when the connection has closed.
-        state = State.CLOSING;
+        enter(State.CLOSING);
         link.close(Link.NORMAL_CLOSURE);
       }
       case CONNECTING -> {
@@ -222,10 +231,23 @@ public final class Supervision extends Flux<Frame>
     }
   }
 
+  /** Moves to {@code next}, published as the connection's {@link ConnectionState}. */
+  private void enter(State next) {
+    state = next;
+    events.state(
+        switch (next) {
+          case CONNECTING -> ConnectionState.CONNECTING;
+          case OPEN -> ConnectionState.CONNECTED;
+          case CLOSING -> ConnectionState.CLOSING;
+          case WAITING -> ConnectionState.WAITING;
+          default -> throw new IllegalStateException("published by finish(): " + next);
+        });
+  }
+
   // ---- attempts ------------------------------------------------------------------------------
 
   private void connect() {
-    state = State.CONNECTING;
+    enter(State.CONNECTING);
     Link next = new Link(this, outage.attempt());
     link = next;
     events.connecting(next.number);
@@ -242,7 +264,7 @@ public final class Supervision extends Flux<Frame>
       connection.dispose();
       return;
     }
-    state = State.OPEN;
+    enter(State.OPEN);
     events.connected(from.number);
     from.open(connection);
   }
@@ -292,7 +314,7 @@ public final class Supervision extends Flux<Frame>
       endWith(failure);
       return;
     }
-    state = State.WAITING;
+    enter(State.WAITING);
     outage.failed(failure, currentContext());
   }
 
@@ -336,7 +358,7 @@ public final class Supervision extends Flux<Frame>
         // the same with the attempt connected: closed as close() closes it, so the application's
         // terminal signal still comes after its last frame
         policyError = error;
-        state = State.CLOSING;
+        enter(State.CLOSING);
         link.close(Link.NORMAL_CLOSURE);
       }
       case CLOSING -> policyError = error;

@@ -7,12 +7,15 @@ import java.time.Instant;
 /**
  * What happened to a {@link ServerSupervisor}'s clients, stamped with its scheduler's time. Every
  * client has one {@link ClientConnected} and, once its connection is gone, one {@link
- * ClientClosed}; a client closed for silence has {@link ClientIdleClosed} between the two.
+ * ClientClosed}; a client closed for silence has {@link ClientDead} (no answer to the server's
+ * heartbeats) or {@link ClientIdleClosed} (the idle limit, without heartbeats) between the two.
  *
  * @since 0.1.0
  */
 public sealed interface ServerEvent
     permits ServerEvent.ClientConnected,
+        ServerEvent.ClientHeartbeatAnswered,
+        ServerEvent.ClientDead,
         ServerEvent.ClientIdleClosed,
         ServerEvent.ClientClosed,
         ServerEvent.SessionStarted,
@@ -34,6 +37,38 @@ public sealed interface ServerEvent
    * @since 0.1.0
    */
   record ClientConnected(Instant time, String id, SocketAddress remoteAddress)
+      implements ServerEvent {}
+
+  /**
+   * A client answered the server's heartbeat ({@link ServerSupervisor.Builder#pingClients}).
+   *
+   * @param sequence the heartbeat's number on this connection, from 1
+   * @param roundTrip from the heartbeat's write to the answer's read (from the latest heartbeat,
+   *     when earlier ones went unanswered)
+   * @since 0.2.0
+   */
+  record ClientHeartbeatAnswered(
+      Instant time, String id, SocketAddress remoteAddress, long sequence, Duration roundTrip)
+      implements ServerEvent {}
+
+  /**
+   * A client sent nothing at all within the heartbeat timeout after each of {@code unanswered}
+   * heartbeats of the server in a row ({@link ServerSupervisor.Builder#pingClients}); the
+   * supervisor closes its connection with status 1001 (going away).
+   *
+   * @param sequence the last unanswered heartbeat's number
+   * @param unanswered how many went unanswered in a row: the heartbeat's {@link
+   *     dev.lifeline.Heartbeat#unansweredLimit()}
+   * @param silence how long the client had been silent
+   * @since 0.2.0
+   */
+  record ClientDead(
+      Instant time,
+      String id,
+      SocketAddress remoteAddress,
+      long sequence,
+      int unanswered,
+      Duration silence)
       implements ServerEvent {}
 
   /**

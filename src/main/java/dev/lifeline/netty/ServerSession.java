@@ -53,11 +53,11 @@ import reactor.util.concurrent.Queues;
  * read, the client is not judged idle: a stalled reader cannot tell silence from its own backlog.
  *
  * <p><b>Confined</b> to the channel's event loop (Netty's way): the {@link Watchdog} that applies
- * the idle limit, the pause state and the end run there, the timer hopping onto the loop. Three
- * fields are shared with other threads, each for a reason: {@code buffered}, decremented where the
- * application takes its frames (an atomic count instead of a task per frame); {@code violation},
- * read where the application's inbound stream ends; and the frames' sink, a unicast sink the
- * application drains.
+ * the heartbeat or idle limit, the pause state and the end run there, the timer hopping onto the
+ * loop. Three fields are shared with other threads, each for a reason: {@code buffered},
+ * decremented where the application takes its frames (an atomic count instead of a task per frame);
+ * {@code violation}, read where the application's inbound stream ends; and the frames' sink, a
+ * unicast sink the application drains.
  */
 final class ServerSession extends ChannelDuplexHandler implements ServerConnection {
   private static final String HANDLER_NAME = "lifeline.serverSession";
@@ -71,12 +71,16 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
   private final WebsocketOutbound out;
   private final Connection connection;
   private final Heartbeat heartbeat;
+
+  /** The heartbeat this side sends the client, or null: the idle limit applies. */
+  private final Heartbeat pings;
+
   private final Scheduler scheduler;
   private final long idleNanos;
   private final String id;
   private final SocketAddress remoteAddress;
   private final EventLoop loop;
-  private final Idle idle = new Idle();
+  private final Liveness liveness = new Liveness();
   private final Watchdog watchdog;
   private final Sinks.Many<Frame> frames =
       Sinks.many().unicast().onBackpressureBuffer(Queues.<Frame>unbounded().get());
@@ -114,9 +118,19 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     this.id = connection.channel().id().asShortText();
     this.remoteAddress = connection.channel().remoteAddress();
     this.loop = connection.channel().eventLoop();
+    this.pings = supervisor.pings();
     this.watchdog =
-        new Watchdog(
-            scheduler, loop, idle, null, supervisor.idleTimeout(), supervisor.idleTimeout(), idle);
+        pings == null
+            ? new Watchdog(
+                scheduler,
+                loop,
+                liveness,
+                null,
+                supervisor.idleTimeout(),
+                supervisor.idleTimeout(),
+                liveness)
+            : new Watchdog(
+                scheduler, loop, liveness, pings, pings.interval(), pings.timeout(), liveness);
     in.aggregateFrames(supervisor.maxMessageLength());
     connection.addHandlerLast(HANDLER_NAME, this);
     in.receiveCloseStatus()
@@ -264,16 +278,28 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     } finally {
       ReferenceCountUtil.release(msg);
     }
-    if (resume) {
-      if (!(frame instanceof Frame.Pong) || ResumeMessages.isControl(frame)) {
-        ctx.fireChannelRead(frame);
+    if (frame instanceof Frame.Pong && !(resume && ResumeMessages.isControl(frame))) {
+      // a pong, not a resume message: heartbeat traffic, the answer to our ping if one waits
+      if (watchdog.awaitingAnswer()) {
+        watchdog.answered();
       }
+      return;
+    }
+    if (resume) {
+      ctx.fireChannelRead(frame);
+      return;
+    }
+    if (pings != null
+        && !(frame instanceof Frame.Pong)
+        && watchdog.awaitingAnswer()
+        && pings.isPong(frame)) {
+      watchdog.answered(); // the answer of our own text dialect: heartbeat traffic
       return;
     }
     Optional<Frame> answer = heartbeat.answer(frame);
     if (answer.isPresent()) {
       ctx.writeAndFlush(NettyFrames.toNetty(answer.get()));
-    } else if (!(frame instanceof Frame.Pong)) {
+    } else {
       ctx.fireChannelRead(frame);
     }
   }
@@ -366,22 +392,27 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     }
   }
 
-  /** The idle limit, as the watchdog applies it: no heartbeat, dead after the limit's silence. */
-  private final class Idle implements Watchdog.Owner, Runnable {
-    /** On the event loop: the idle timer fired. */
+  /** The watchdog's owner: sends the heartbeat, reports answers, closes a dead or idle client. */
+  private final class Liveness implements Watchdog.Owner, Runnable {
+    /** On the event loop: the liveness timer fired. */
     @Override
     public void run() {
       watchdog.tick();
     }
 
+    /** On the event loop: our heartbeat goes, past the application's frames and the close check. */
     @Override
     public void sendHeartbeat(long sequence, Frame ping) {
-      throw new IllegalStateException("the server's idle watchdog sends no heartbeat");
+      if (!ended && !closing) {
+        connection.channel().writeAndFlush(NettyFrames.toNetty(ping));
+      }
     }
 
     @Override
     public void heartbeatAnswered(long sequence, Duration roundTrip) {
-      // no heartbeat, no answer
+      supervisor.emit(
+          new ServerEvent.ClientHeartbeatAnswered(
+              supervisor.now(), id, remoteAddress, sequence, roundTrip));
     }
 
     @Override
@@ -395,14 +426,27 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
       if (ended) {
         return;
       }
-      supervisor.emit(
-          new ServerEvent.ClientIdleClosed(supervisor.now(), id, remoteAddress, silence));
-      String reason =
-          "idle: no frame for "
-              + silence.toMillis()
-              + " ms (limit "
-              + TimeUnit.NANOSECONDS.toMillis(idleNanos)
-              + " ms)";
+      String reason;
+      if (pings == null) {
+        supervisor.emit(
+            new ServerEvent.ClientIdleClosed(supervisor.now(), id, remoteAddress, silence));
+        reason =
+            "idle: no frame for "
+                + silence.toMillis()
+                + " ms (limit "
+                + TimeUnit.NANOSECONDS.toMillis(idleNanos)
+                + " ms)";
+      } else {
+        supervisor.emit(
+            new ServerEvent.ClientDead(
+                supervisor.now(), id, remoteAddress, sequence, unanswered, silence));
+        reason =
+            "no answer to "
+                + (unanswered == 1 ? "heartbeat #" + sequence : unanswered + " heartbeats")
+                + " within "
+                + pings.timeout().toMillis()
+                + " ms";
+      }
       close(GOING_AWAY, reason).subscribe(null, e -> connection.dispose());
     }
   }

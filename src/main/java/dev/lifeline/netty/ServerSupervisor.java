@@ -1,5 +1,6 @@
 package dev.lifeline.netty;
 
+import dev.lifeline.Frame;
 import dev.lifeline.Heartbeat;
 import dev.lifeline.Resume;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -33,7 +34,9 @@ import reactor.util.concurrent.Queues;
  * peer is gone (the seed's motivating problem).
  *
  * <pre>{@code
- * ServerSupervisor supervisor = ServerSupervisor.builder().idleTimeout(Duration.ofSeconds(65)).build();
+ * ServerSupervisor supervisor = ServerSupervisor.builder()
+ *     .pingClients(Heartbeat.ping().interval(Duration.ofSeconds(30)))
+ *     .build();
  * supervisor.events().subscribe(event -> log.info("{}", event));
  * HttpServer.create()
  *     .route(routes -> routes.ws("/ws", supervisor.handler(c -> c.send(c.inbound()))))
@@ -50,13 +53,15 @@ import reactor.util.concurrent.Queues;
  *       application's frames for it; only while 256 frames wait for a slow application does it stop
  *       reading (TCP backpressure to the client), and heartbeats wait with the rest until the
  *       application has taken them down to 128;
- *   <li>notes the time of every frame from the client — data, ping, pong, close — in one field, and
- *       closes the connection with status 1001 and a reason when the client stayed silent for
- *       longer than the {@linkplain Builder#idleTimeout(Duration) idle limit}. One timer per
- *       connection at a time: when it fires it either closes the connection or sleeps until the
- *       last frame's time plus the limit; no work per frame but the time stamp, no thread per
- *       connection. A connection is not judged while it is not read (see above): its silence is
- *       counted from when reading resumes;
+ *   <li>notes the time of every frame from the client — data, ping, pong, close — in one field;
+ *       after the {@linkplain Builder#pingClients(Heartbeat) heartbeat interval} of silence pings
+ *       the client, and closes the connection with status 1001 and a reason when nothing answers
+ *       within the timeout (or, with an {@linkplain Builder#idleTimeout(Duration) idle limit}
+ *       instead, when the client stayed silent for longer than the limit). One timer per connection
+ *       at a time: when it fires it either closes the connection or sleeps until the last frame's
+ *       time plus the limit; no work per frame but the time stamp, no thread per connection. A
+ *       connection is not judged while it is not read (see above): its silence is counted from when
+ *       reading resumes;
  *   <li>reports {@link ServerEvent}s.
  * </ul>
  *
@@ -96,6 +101,7 @@ public final class ServerSupervisor {
   private static final int EVENT_BUFFER = 256;
 
   private final Heartbeat heartbeat;
+  private final Heartbeat pings;
   private final Duration idleTimeout;
   private final Duration closeTimeout;
   private final int maxMessageLength;
@@ -112,6 +118,7 @@ public final class ServerSupervisor {
 
   private ServerSupervisor(Builder builder) {
     this.heartbeat = builder.heartbeat;
+    this.pings = builder.pings;
     this.idleTimeout = builder.idleTimeout;
     this.closeTimeout = builder.closeTimeout;
     this.maxMessageLength = builder.maxMessageLength;
@@ -124,9 +131,9 @@ public final class ServerSupervisor {
   }
 
   /**
-   * A builder with the defaults: the seed's text heartbeat ({@code heart_beat} answered by {@code
-   * ok}), an idle limit of 65 s, messages of up to 65536 bytes, timers on {@link
-   * Schedulers#parallel()}.
+   * A builder with the defaults: the seed's text heartbeat answered ({@code heart_beat} answered by
+   * {@code ok}), clients pinged after 60 s of silence and closed 5 s later without an answer,
+   * messages of up to 65536 bytes, timers on {@link Schedulers#parallel()}.
    *
    * @since 0.1.0
    */
@@ -287,6 +294,11 @@ public final class ServerSupervisor {
     return idleTimeout;
   }
 
+  /** The heartbeat the server sends its clients, or null: the idle limit applies instead. */
+  Heartbeat pings() {
+    return pings;
+  }
+
   Duration closeTimeout() {
     return closeTimeout;
   }
@@ -355,6 +367,7 @@ public final class ServerSupervisor {
    */
   public static final class Builder {
     private Heartbeat heartbeat = Heartbeat.text("heart_beat", "ok");
+    private Heartbeat pings = Heartbeat.ping();
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private int maxMessageLength = DEFAULT_MAX_MESSAGE_LENGTH;
@@ -431,10 +444,38 @@ public final class ServerSupervisor {
     }
 
     /**
-     * How long a client may stay silent — no frame at all, heartbeats and pings included — before
-     * the supervisor closes its connection with status 1001. Defaults to 65 s: a client with
-     * Lifeline's defaults sends a heartbeat after 60 s of silence and gives up 5 s later, so a live
-     * client is never silent that long. Set it above your clients' heartbeat interval.
+     * The server heartbeats every client itself, as a client's supervisor does its server: after
+     * {@code heartbeat.interval()} without any frame from a client it sends {@code
+     * heartbeat.newPing(n)}, reports each answer's round trip ({@link
+     * ServerEvent.ClientHeartbeatAnswered}), and closes a client with status 1001 when nothing at
+     * all arrives within {@code heartbeat.timeout()} after each of {@code
+     * heartbeat.unansweredLimit()} heartbeats in a row ({@link ServerEvent.ClientDead}); the timing
+     * is the client's rules C2, C3 and C10. Answers never reach the application.
+     *
+     * <p>The default is {@code Heartbeat.ping()}: an RFC 6455 ping after 60 s of silence, dead 5 s
+     * later. Every WebSocket client answers pings (browsers do it without the page's code), so a
+     * client that only listens is never closed while it is alive, and a dead one is closed 65 s
+     * after its last frame, as by the idle limit. Behind a proxy that closes quiet connections
+     * (nginx and AWS ALB after 60 s, Cloudflare after 100 s) set an interval below its limit, such
+     * as 30 s. With {@link #resume(Resume)} the heartbeat must be {@code Heartbeat.ping()} (with
+     * any timing): text frames are data there. Replaces {@link #idleTimeout(Duration)}.
+     *
+     * @since 0.2.0
+     */
+    public Builder pingClients(Heartbeat heartbeat) {
+      this.pings = Objects.requireNonNull(heartbeat, "heartbeat");
+      return this;
+    }
+
+    /**
+     * Instead of heartbeating clients ({@link #pingClients(Heartbeat)}, the default), closes a
+     * client that stays silent — no frame at all, heartbeats and pings included — for longer than
+     * {@code timeout}, with status 1001, sending it nothing first ({@link
+     * ServerEvent.ClientIdleClosed}). Right for clients that heartbeat themselves, such as
+     * Lifeline's: a client with Lifeline's defaults sends a heartbeat after 60 s of silence and
+     * gives up 5 s later, so 65 s ({@link #DEFAULT_IDLE_TIMEOUT}) never closes a live one; a client
+     * that only listens is closed, though, which is why it is not the default. Replaces {@link
+     * #pingClients(Heartbeat)}.
      *
      * @throws IllegalArgumentException if {@code timeout} is not positive
      * @since 0.1.0
@@ -442,6 +483,7 @@ public final class ServerSupervisor {
     public Builder idleTimeout(Duration timeout) {
       positive(timeout, "idle timeout");
       this.idleTimeout = timeout;
+      this.pings = null;
       return this;
     }
 
@@ -495,6 +537,15 @@ public final class ServerSupervisor {
      * @since 0.1.0
      */
     public ServerSupervisor build() {
+      if (resume != null && pings != null && !(pings.newPing(1) instanceof Frame.Ping)) {
+        throw new IllegalArgumentException(
+            "a resuming server heartbeats its clients with Heartbeat.ping() only, was "
+                + pings
+                + ": on a "
+                + Resume.PROTOCOL
+                + " connection text and binary frames are data: use pingClients(Heartbeat.ping())"
+                + " with your interval and timeout, or idleTimeout(..)");
+      }
       return new ServerSupervisor(this);
     }
   }

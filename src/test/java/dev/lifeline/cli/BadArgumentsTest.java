@@ -101,6 +101,22 @@ class BadArgumentsTest {
   }
 
   @Test
+  void serveRejectsAnIdleTimeoutBesidePings() throws Exception {
+    assertBadArguments(
+        CliRun.finished("serve", "--idle-timeout", "65s", "--ping-interval", "30s"),
+        "lifeline serve: --idle-timeout closes silent clients without pinging them: give it or"
+            + " --ping-interval/--ping-timeout, not both (see 'lifeline serve --help')");
+  }
+
+  @Test
+  void serveRejectsAZeroPingTimeout() throws Exception {
+    assertBadArguments(
+        CliRun.finished("serve", "--ping-timeout", "0s"),
+        "lifeline serve: --ping-timeout must be more than 0, was 0s (see 'lifeline serve"
+            + " --help')");
+  }
+
+  @Test
   void helpGoesToStdoutAndExitsZero() throws Exception {
     CliRun run = CliRun.finished("connect", "--help");
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.entry;
 
 import dev.lifeline.ConnectionClosedException;
 import dev.lifeline.ConnectionEvent;
+import dev.lifeline.ConnectionState;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -157,6 +158,22 @@ class EventFormatTest {
             "2025-03-01T12:00:00.250Z disconnected attempt=0 close_code=1001"
                 + " unconfirmed_frames=0 cause=\"peer closed the connection with status 1001"
                 + " (going away): \\\"bye\\\"\"");
+  }
+
+  @Test
+  void eachLineEndsWithTheConnectionsStateInLowerCase() {
+    Lines lines = new Lines();
+    ConnectionState[] now = {ConnectionState.WAITING};
+    Consumer<ConnectionEvent> printer =
+        EventFormat.JSON.printer(
+            new PrintWriter(lines), Clock.fixed(T, ZoneOffset.UTC), () -> now[0]);
+    printer.accept(new ConnectionEvent.ReconnectScheduled(S, 1, Duration.ofSeconds(5)));
+    now[0] = ConnectionState.CONNECTED;
+    printer.accept(new ConnectionEvent.Connected(S, 1));
+
+    assertThat(lines.all().stream().map(FlatJson::parse).map(line -> line.get("state")))
+        .containsExactly("waiting", "connected");
+    assertThat(lines.all().get(1)).endsWith(",\"state\":\"connected\"}");
   }
 
   @Test

@@ -81,4 +81,45 @@ class ServeCommandTest {
       assertThat(serve.exitCode()).isZero();
     }
   }
+
+  @Test
+  void pingsAClientThatOnlyListensAndPrintsEachAnswerAsJson() throws Exception {
+    try (CliRun serve =
+        CliRun.start(
+            "serve",
+            "--port",
+            "0",
+            "--events",
+            "json",
+            "--ping-interval",
+            "200ms",
+            "--ping-timeout",
+            "2s")) {
+      String listening =
+          serve.err.await(line -> LISTENING.matcher(line).matches(), WAIT).orElseThrow();
+      assertThat(listening).contains("pings clients after 200ms quiet, timeout 2s");
+      Matcher url = LISTENING.matcher(listening);
+      assertThat(url.matches()).isTrue();
+      HttpClient.newHttpClient()
+          .newWebSocketBuilder()
+          .buildAsync(URI.create(url.group(1)), new WebSocket.Listener() {})
+          .get(30, TimeUnit.SECONDS);
+
+      Map<String, Object> second =
+          FlatJson.parse(
+              serve
+                  .err
+                  .await(
+                      line ->
+                          line.contains("\"client-heartbeat-answered\"")
+                              && line.contains("\"sequence\":2"),
+                      WAIT)
+                  .orElseThrow());
+      assertThat(second).containsKeys("time", "id", "remote");
+      assertThat(((Number) second.get("rtt_ms")).doubleValue()).isPositive();
+      assertThat(serve.err.all()).noneMatch(line -> line.contains("client-dead"));
+      serve.interrupt();
+      assertThat(serve.exitCode()).isZero();
+    }
+  }
 }
