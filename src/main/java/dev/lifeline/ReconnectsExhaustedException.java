@@ -22,10 +22,26 @@ public final class ReconnectsExhaustedException extends LifelineException {
             + attempts
             + " reconnect attempt"
             + (attempts == 1 ? "" : "s")
-            + "; last cause: "
-            + lastCause,
+            + "; the last one failed: "
+            + describe(lastCause),
         lastCause);
     this.attempts = attempts;
+  }
+
+  /**
+   * A failure in words: Lifeline's own exceptions by their message, which says what happened; any
+   * other by its message and its type, or its type alone when it has no message.
+   */
+  private static String describe(Throwable failure) {
+    if (failure == null) {
+      return "no failure was reported";
+    }
+    String message = failure.getMessage();
+    String type = failure.getClass().getSimpleName();
+    if (message == null || message.isBlank()) {
+      return type;
+    }
+    return failure instanceof LifelineException ? message : message + " (" + type + ")";
   }
 
   /**

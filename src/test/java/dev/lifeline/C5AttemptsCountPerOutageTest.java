@@ -98,9 +98,8 @@ class C5AttemptsCountPerOutageTest {
                 assertThat(e)
                     .isInstanceOf(ReconnectsExhaustedException.class)
                     .hasMessage(
-                        "gave up after 5 reconnect attempts; last cause:"
-                            + " dev.lifeline.ConnectionClosedException: peer closed the connection"
-                            + " with status 1001 (going away): \"going away\""))
+                        "gave up after 5 reconnect attempts; the last one failed: peer closed"
+                            + " the connection with status 1001 (going away): \"going away\""))
         .verify();
 
     assertThat(clock.transport.attempts()).isEqualTo(6);

@@ -37,8 +37,8 @@ class C6ExhaustedTest {
                 assertThat(e)
                     .isInstanceOf(ReconnectsExhaustedException.class)
                     .hasMessage(
-                        "gave up after 3 reconnect attempts; last cause:"
-                            + " java.net.ConnectException: Connection refused: /127.0.0.1:9")
+                        "gave up after 3 reconnect attempts; the last one failed: Connection"
+                            + " refused: /127.0.0.1:9 (ConnectException)")
                     .hasCause(refused)
                     .extracting(x -> ((ReconnectsExhaustedException) x).attempts())
                     .isEqualTo(3))
@@ -72,8 +72,8 @@ class C6ExhaustedTest {
         .expectSubscription()
         .thenAwait(ms(10))
         .expectErrorMessage(
-            "gave up after 1 reconnect attempt; last cause: java.net.ConnectException:"
-                + " Connection refused")
+            "gave up after 1 reconnect attempt; the last one failed: Connection refused"
+                + " (ConnectException)")
         .verify();
   }
 
@@ -155,5 +155,32 @@ class C6ExhaustedTest {
                         + seen.get(seen.size() - 1).getClass().getSimpleName()));
 
     assertThat(atError).hasValue("true Closed");
+  }
+
+  @Test
+  void theMessageReadsWellForEveryKindOfLastFailure() {
+    assertThat(
+            new ReconnectsExhaustedException(5, new PeerDeadException(Duration.ofSeconds(5), 1, 3)))
+        .hasMessage(
+            "gave up after 5 reconnect attempts; the last one failed: no frame from peer within"
+                + " 5000 ms after heartbeat #1 (3 answered before): the network or the peer is"
+                + " dead");
+    assertThat(
+            new ReconnectsExhaustedException(
+                2, new HandshakeException("ws://example.test/ws", 503, "Service Unavailable")))
+        .hasMessageStartingWith(
+            "gave up after 2 reconnect attempts; the last one failed: WebSocket handshake with"
+                + " ws://example.test/ws failed: server answered HTTP 503 Service Unavailable"
+                + " instead of 101 Switching Protocols")
+        .hasMessageNotContaining("dev.lifeline")
+        .hasMessageNotContaining("HandshakeException");
+    assertThat(new ReconnectsExhaustedException(1, new java.util.concurrent.TimeoutException()))
+        .hasMessage("gave up after 1 reconnect attempt; the last one failed: TimeoutException");
+    assertThat(
+            new ReconnectsExhaustedException(
+                3, new java.io.IOException("Connection reset by peer")))
+        .hasMessage(
+            "gave up after 3 reconnect attempts; the last one failed: Connection reset by peer"
+                + " (IOException)");
   }
 }

@@ -126,8 +126,8 @@ class C9OutboundBufferTest {
         .verify();
 
     String terminal =
-        "gave up after 2 reconnect attempts; last cause: java.net.ConnectException: Connection"
-            + " refused";
+        "gave up after 2 reconnect attempts; the last one failed: Connection refused"
+            + " (ConnectException)";
     assertThat(outcomes).containsExactly("a: " + terminal, "b: " + terminal);
 
     send(supervised.connection(), "late", outcomes);

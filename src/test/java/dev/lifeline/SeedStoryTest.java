@@ -36,8 +36,8 @@ class SeedStoryTest {
         .expectNoEvent(ms(89_999))
         .thenAwait(ms(1))
         .expectErrorMessage(
-            "gave up after 5 reconnect attempts; last cause: java.net.ConnectException: Network is"
-                + " unreachable")
+            "gave up after 5 reconnect attempts; the last one failed: Network is unreachable"
+                + " (ConnectException)")
         .verify();
 
     assertThat(clock.transport.peers().get(0).receivedTexts()).containsExactly("heart_beat");

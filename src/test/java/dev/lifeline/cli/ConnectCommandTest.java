@@ -217,7 +217,8 @@ class ConnectCommandTest {
               "exhausted 2",
               "closed 2");
       assertThat(lines.get(lines.size() - 1))
-          .startsWith("lifeline connect: gave up after 2 reconnect attempts; last cause: ");
+          .startsWith(
+              "lifeline connect: gave up after 2 reconnect attempts; the last one failed: ");
     }
   }
 
