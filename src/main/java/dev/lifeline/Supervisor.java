@@ -1,6 +1,7 @@
 package dev.lifeline;
 
 import dev.lifeline.internal.Settings;
+import dev.lifeline.internal.SuspendDetector;
 import java.net.URISyntaxException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
@@ -91,7 +92,8 @@ public final class Supervisor {
             DEFAULT_RETRYABLE,
             transport.timerScheduler(),
             DEFAULT_OUTBOUND_BUFFER_CAPACITY,
-            null));
+            null,
+            SuspendDetector.shared()));
   }
 
   /**
@@ -116,7 +118,8 @@ public final class Supervisor {
             s.retryable(),
             s.scheduler(),
             s.outboundBufferCapacity(),
-            s.resume()));
+            s.resume(),
+            s.suspendDetector()));
   }
 
   /**
@@ -145,7 +148,8 @@ public final class Supervisor {
             s.retryable(),
             s.scheduler(),
             s.outboundBufferCapacity(),
-            s.resume()));
+            s.resume(),
+            s.suspendDetector()));
   }
 
   /**
@@ -165,7 +169,8 @@ public final class Supervisor {
             Objects.requireNonNull(retryable, "retryable"),
             s.scheduler(),
             s.outboundBufferCapacity(),
-            s.resume()));
+            s.resume(),
+            s.suspendDetector()));
   }
 
   /**
@@ -188,7 +193,8 @@ public final class Supervisor {
             s.retryable(),
             Objects.requireNonNull(scheduler, "scheduler"),
             s.outboundBufferCapacity(),
-            s.resume()));
+            s.resume(),
+            s.suspendDetector()));
   }
 
   /**
@@ -213,7 +219,8 @@ public final class Supervisor {
             s.retryable(),
             s.scheduler(),
             capacity,
-            s.resume()));
+            s.resume(),
+            s.suspendDetector()));
   }
 
   /**
@@ -244,7 +251,13 @@ public final class Supervisor {
             s.retryable(),
             s.scheduler(),
             s.outboundBufferCapacity(),
-            resume));
+            resume,
+            s.suspendDetector()));
+  }
+
+  /** A copy whose connections learn of suspensions from {@code detector}: for tests. */
+  Supervisor suspendDetector(SuspendDetector detector) {
+    return new Supervisor(settings.withSuspendDetector(Objects.requireNonNull(detector)));
   }
 
   /** Resume, or null when it is off. @since 0.2.0 */

@@ -13,6 +13,7 @@ import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
@@ -75,10 +76,17 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   /** Whether this connection speaks resume: its unconfirmed frames are replayed, not lost. */
   private boolean resuming;
 
+  /** Registered with the suspend detector while the connection is read; null otherwise. */
+  private Disposable suspensions;
+
+  /** The detector's call, from its thread: the probe hops inside. */
+  private final Runnable probe;
+
   Link(Supervision supervision, int number) {
     this.supervision = supervision;
     this.number = number;
     this.mailbox = supervision.mailbox;
+    this.probe = () -> mailbox.execute(this::probe);
     this.outbox = supervision.outbox;
     Settings settings = supervision.settings;
     this.heartbeat = settings.heartbeat();
@@ -239,6 +247,8 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     upstream = s;
     connectedAt = watchdog.now();
     watchdog.start();
+    suspensions =
+        supervision.settings.suspendDetector().watch(supervision.settings.scheduler(), probe);
     long demand = supervision.demand();
     if (demand > 0) {
       s.request(demand);
@@ -258,6 +268,13 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
       }
     } else {
       mailbox.execute(this::stamp);
+    }
+  }
+
+  /** Inside: the process or machine was suspended: a heartbeat goes at once. */
+  private void probe() {
+    if (!ended && !closing) {
+      watchdog.probe();
     }
   }
 
@@ -387,69 +404,15 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     outbox.drain();
   }
 
-  /** A control message of the protocol arrived. */
+  /** A control message of the protocol arrived: applied, or a violation. */
   private void control(Frame.Pong frame) {
-    ResumeMessages.Message m;
-    try {
-      m = ResumeMessages.decode(frame);
-    } catch (IllegalArgumentException e) {
-      violation("the server sent a malformed resume message: " + e.getMessage());
+    String violation =
+        ResumeControl.received(resumption, frame, supervision.events, number, watchdog.now());
+    if (violation != null) {
+      violation(violation);
       return;
     }
-    switch (m.type()) {
-      case ResumeMessages.WELCOME -> welcome(m);
-      case ResumeMessages.ACK -> {
-        if (resumption.phase() != Resumption.Phase.READY
-            || !resumption.acknowledged(m.received())) {
-          violation(
-              "the server acknowledged "
-                  + m.received()
-                  + " frames, but "
-                  + resumption.out.acknowledged()
-                  + " to "
-                  + resumption.out.sent()
-                  + " were possible");
-          return;
-        }
-        outbox.drain(); // places freed in the replay buffer
-      }
-      case ResumeMessages.ACK_REQUEST -> {
-        resumption.ackRequested();
-        outbox.drain();
-      }
-      default -> violation("the server sent a HELLO, which only a client sends");
-    }
-  }
-
-  private void welcome(ResumeMessages.Message m) {
-    long replayBase = resumption.out.size();
-    long since = resumption.detachedAt();
-    switch (resumption.welcome(m)) {
-      case STARTED -> supervision.events.sessionStarted(number);
-      case RESUMED ->
-          supervision.events.sessionResumed(
-              number,
-              resumption.out.size(),
-              since < 0 ? Duration.ZERO : Duration.ofNanos(watchdog.now() - since));
-      case LOST -> {
-        supervision.events.sessionLost(number, resumption.lostFrames());
-        supervision.events.sessionStarted(number);
-      }
-      case INVALID -> {
-        violation(
-            "the server's WELCOME is impossible (status "
-                + (char) m.status()
-                + ", it received "
-                + m.received()
-                + " frames, "
-                + replayBase
-                + " unacknowledged after "
-                + resumption.out.acknowledged()
-                + ")");
-        return;
-      }
-    }
-    outbox.drain();
+    outbox.drain(); // a WELCOME starts the replay, an ACK frees places, an ACKREQ wants an ACK
   }
 
   /** The server broke the resume protocol: closed with 1002, not retried (C7). */
@@ -479,6 +442,10 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   private void stop() {
     ended = true;
     watchdog.stop();
+    if (suspensions != null) {
+      suspensions.dispose();
+      suspensions = null;
+    }
     if (resumption != null) {
       resumption.detached(watchdog.now());
     }

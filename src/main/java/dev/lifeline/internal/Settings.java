@@ -17,6 +17,7 @@ import reactor.util.retry.Retry;
  * @param scheduler every timer and time stamp
  * @param outboundBufferCapacity how many frames may wait for a connection (C9)
  * @param resume the resume settings, or null when resume is off
+ * @param suspendDetector tells every live connection when the process or machine was suspended
  */
 public record Settings(
     Transport transport,
@@ -25,4 +26,19 @@ public record Settings(
     Predicate<Throwable> retryable,
     Scheduler scheduler,
     int outboundBufferCapacity,
-    Resume resume) {}
+    Resume resume,
+    SuspendDetector suspendDetector) {
+
+  /** A copy with {@code detector}. */
+  public Settings withSuspendDetector(SuspendDetector detector) {
+    return new Settings(
+        transport,
+        heartbeat,
+        retry,
+        retryable,
+        scheduler,
+        outboundBufferCapacity,
+        resume,
+        detector);
+  }
+}

@@ -26,7 +26,9 @@ import reactor.core.scheduler.Scheduler;
  *
  * <p>A peer is never judged dead while its owner is not {@linkplain Owner#reading() reading} (the
  * application's backpressure holds the answer unread): the timeout is checked again a timeout
- * later.
+ * later. Nor by a tick that runs more than {@link #PAUSE_NANOS} after it was due (the process was
+ * paused): the peer gets a fresh heartbeat instead. After a suspension ({@link #probe()}) a
+ * heartbeat goes at once.
  */
 public final class Watchdog implements Runnable {
 
@@ -48,6 +50,12 @@ public final class Watchdog implements Runnable {
     void dead(long sequence, long answered, int unanswered, Duration silence);
   }
 
+  /**
+   * How much later than scheduled a timeout tick may run before it is taken for a local pause: 1 s
+   * (timers on a loaded machine run milliseconds late, not seconds).
+   */
+  static final long PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   private final Scheduler scheduler;
   private final Executor context;
   private final Heartbeat heartbeat;
@@ -58,6 +66,10 @@ public final class Watchdog implements Runnable {
   private final Runnable tick;
 
   private Disposable timer;
+
+  /** When the timer should fire, by the monotonic clock: a tick far later is a local pause. */
+  private long dueAt;
+
   private boolean stopped;
   private long lastInbound;
 
@@ -150,7 +162,39 @@ public final class Watchdog implements Runnable {
     if (stopped) {
       return;
     }
+    dueAt = now() + delayNanos;
     timer = scheduler.schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * The process or machine was suspended ({@link SuspendDetector}): with a heartbeat, one goes at
+   * once, unless one sent since is still within its timeout, and the peer has a timeout from now to
+   * answer; the idle limit counts silence from now. Never a death by itself.
+   */
+  public void probe() {
+    if (stopped) {
+      return;
+    }
+    long now = now();
+    if (timer != null) {
+      timer.dispose();
+      timer = null;
+    }
+    if (heartbeat == null) {
+      lastInbound = now;
+      schedule(intervalNanos);
+      return;
+    }
+    if (awaiting && now < sentAt + timeoutNanos) {
+      schedule(Math.min(intervalNanos, sentAt + timeoutNanos - now));
+      return;
+    }
+    if (!awaiting) {
+      awaiting = true;
+      silentSince = lastInbound;
+      unanswered = 0;
+    }
+    sendHeartbeat(now);
   }
 
   /** On the timer's thread: into the owner's context, where {@code tick} calls {@link #tick()}. */
@@ -169,6 +213,13 @@ public final class Watchdog implements Runnable {
       long deadline = sentAt + timeoutNanos;
       if (now < deadline) {
         schedule(Math.min(intervalNanos, deadline - now));
+        return;
+      }
+      if (now - dueAt > PAUSE_NANOS) {
+        // This tick comes far later than scheduled: this process was paused (or its serial context
+        // was held), and an answer that arrived meanwhile may still wait unread. Not a death: the
+        // peer gets a fresh heartbeat and its timeout from now, uncounted.
+        sendHeartbeat(now);
         return;
       }
       if (!owner.reading()) {

@@ -18,6 +18,7 @@ public final class TrackingScheduler implements Scheduler {
   private final Scheduler delegate;
   private final Set<Tracked> pending = ConcurrentHashMap.newKeySet();
   private final AtomicInteger scheduled = new AtomicInteger();
+  private volatile long sleptMillis;
 
   public TrackingScheduler(Scheduler delegate) {
     this.delegate = delegate;
@@ -49,9 +50,21 @@ public final class TrackingScheduler implements Scheduler {
     throw new UnsupportedOperationException("the supervisor never schedules periodic tasks");
   }
 
+  /**
+   * The machine sleeps for {@code time}: from now on the wall clock ({@code now(MILLISECONDS)} and
+   * coarser) is {@code time} further ahead, while the monotonic clock ({@code now(NANOSECONDS)})
+   * and the timers did not move, as on Linux, where the monotonic clock stops during a suspend.
+   */
+  public void sleep(java.time.Duration time) {
+    sleptMillis += time.toMillis();
+  }
+
   @Override
   public long now(TimeUnit unit) {
-    return delegate.now(unit);
+    if (unit == TimeUnit.NANOSECONDS || unit == TimeUnit.MICROSECONDS) {
+      return delegate.now(unit);
+    }
+    return delegate.now(unit) + unit.convert(sleptMillis, TimeUnit.MILLISECONDS);
   }
 
   @Override
