@@ -4,6 +4,7 @@ import dev.lifeline.Frame;
 import dev.lifeline.Heartbeat;
 import dev.lifeline.ProtocolViolationException;
 import dev.lifeline.internal.ResumeMessages;
+import dev.lifeline.internal.SuspendDetector;
 import dev.lifeline.internal.Watchdog;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
@@ -93,6 +94,7 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
   private boolean ended;
   private boolean closing;
   private Disposable closeTimer;
+  private final Disposable suspensions;
   private WebSocketCloseStatus closeStatus;
   private volatile Throwable violation;
 
@@ -148,8 +150,18 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     // frame, so only OK or (the application cancelled) FAIL_CANCELLED can come back
     in.receiveObject().subscribe(this::received, frames::tryEmitError, frames::tryEmitComplete);
     supervisor.opened(new ServerEvent.ClientConnected(supervisor.now(), id, remoteAddress));
+    // after a suspend or pause of this process: ping at once (or restart the idle count), never a
+    // death by the pause itself; unwatched when the connection ends
+    suspensions = SuspendDetector.shared().watch(scheduler, () -> onLoop(this::probe));
     connection.onDispose(() -> onLoop(this::ended));
     onLoop(watchdog::start);
+  }
+
+  /** On the event loop: the process was suspended. */
+  private void probe() {
+    if (!ended && !closing) {
+      watchdog.probe();
+    }
   }
 
   private void onLoop(Runnable task) {
@@ -457,6 +469,7 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     }
     ended = true;
     watchdog.stop();
+    suspensions.dispose();
     if (closeTimer != null) {
       closeTimer.dispose();
     }
