@@ -126,16 +126,17 @@ public final class SupervisedConnection implements Disposable {
   /**
    * Sends every frame {@code frames} emits, when subscribed: as {@link #send(Frame)} frame by
    * frame, in order, without a {@code Mono} per frame. Subscribes to {@code frames} with a prefetch
-   * of 32 and requests more as the connection takes them, so a fast stream is backpressured by the
-   * network. The frames of one stream keep their order; frames of concurrent sends interleave in
-   * batches: a frame that arrives while a connection is live, has demand and nothing waits is
-   * written at once; otherwise the stream's waiting frames (at most its prefetch of 32) go out
-   * together when its turn in the buffer comes, as many as the connection takes, and those still
-   * waiting then queue behind the other senders. Completes when {@code frames} completed and its
-   * last frame was handed to a live connection. Fails, withdrawing its frames still waiting, with
-   * {@link OutboundBufferFullException} when the buffer is full, with the terminal error if
-   * supervision ends first, with the stream's own error, or with {@link IllegalArgumentException}
-   * for a {@link Frame.Close}; cancelling withdraws them too.
+   * of 32 (at most the {@linkplain Supervisor#outboundBufferCapacity(int) buffer's capacity}, so
+   * that a stream alone never overflows it) and requests more as the connection takes them, so a
+   * fast stream is backpressured by the network. The frames of one stream keep their order; frames
+   * of concurrent sends interleave in batches: a frame that arrives while a connection is live, has
+   * demand and nothing waits is written at once; otherwise the stream's waiting frames (at most its
+   * prefetch of 32) go out together when its turn in the buffer comes, as many as the connection
+   * takes, and those still waiting then queue behind the other senders. Completes when {@code
+   * frames} completed and its last frame was handed to a live connection. Fails, withdrawing its
+   * frames still waiting, with {@link OutboundBufferFullException} when the buffer is full, with
+   * the terminal error if supervision ends first, with the stream's own error, or with {@link
+   * IllegalArgumentException} for a {@link Frame.Close}; cancelling withdraws them too.
    *
    * @since 0.1.0
    */

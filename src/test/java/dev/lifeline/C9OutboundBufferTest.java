@@ -348,7 +348,7 @@ class C9OutboundBufferTest {
   }
 
   @Test
-  void streamThatOverflowsTheBufferFailsAndWithdrawsItsWaitingFrames() {
+  void aStreamAloneWaitsInABufferSmallerThanItsPrefetchInsteadOfOverflowingIt() {
     var supervised = clock.connect(s -> s.outboundBufferCapacity(10));
     List<String> outcomes = new ArrayList<>();
 
@@ -362,6 +362,39 @@ class C9OutboundBufferTest {
                     .connection()
                     .send(reactor.core.publisher.Flux.range(0, 20).map(i -> Frame.text("s" + i)))
                     .subscribe(null, e -> outcomes.add(e.getMessage()), () -> outcomes.add("sent")))
+        .then(() -> assertThat(outcomes).as("waiting, not failed").isEmpty())
+        .thenAwait(ms(5_000))
+        .then(
+            () ->
+                assertThat(clock.transport.lastPeer().receivedTexts())
+                    .containsExactlyElementsOf(
+                        IntStream.range(0, 20).mapToObj(i -> "s" + i).toList()))
+        .then(() -> assertThat(outcomes).containsExactly("sent"))
+        .thenCancel()
+        .verify();
+  }
+
+  @Test
+  void streamThatOverflowsTheBufferFailsAndWithdrawsItsWaitingFrames() {
+    var supervised = clock.connect(s -> s.outboundBufferCapacity(10));
+    List<String> outcomes = new ArrayList<>();
+
+    clock
+        .verifyInbound(supervised)
+        .expectSubscription()
+        .then(() -> clock.transport.lastPeer().end())
+        .then(
+            () -> {
+              for (int i = 0; i < 5; i++) {
+                send(supervised.connection(), "single" + i, outcomes);
+              }
+            })
+        .then(
+            () ->
+                supervised
+                    .connection()
+                    .send(reactor.core.publisher.Flux.range(0, 20).map(i -> Frame.text("s" + i)))
+                    .subscribe(null, e -> outcomes.add(e.getMessage()), () -> outcomes.add("sent")))
         .then(
             () ->
                 assertThat(outcomes)
@@ -369,10 +402,12 @@ class C9OutboundBufferTest {
                         "outbound buffer full: 10 of 10 frames already wait for a connection;"
                             + " retry after the reconnect, slow down, or raise"
                             + " Supervisor.outboundBufferCapacity"))
-        .then(() -> send(supervised.connection(), "single", outcomes))
         .thenAwait(ms(5_000))
         .then(
-            () -> assertThat(clock.transport.lastPeer().receivedTexts()).containsExactly("single"))
+            () ->
+                assertThat(clock.transport.lastPeer().receivedTexts())
+                    .as("the stream's waiting frames were withdrawn")
+                    .containsExactly("single0", "single1", "single2", "single3", "single4"))
         .thenCancel()
         .verify();
   }

@@ -60,6 +60,11 @@ public final class Outbox {
   private boolean draining;
   private boolean again;
 
+  /** How many frames may wait. */
+  int capacity() {
+    return capacity;
+  }
+
   public Outbox(Mailbox mailbox, int capacity) {
     this.mailbox = mailbox;
     this.capacity = capacity;

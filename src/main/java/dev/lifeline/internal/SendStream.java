@@ -11,14 +11,14 @@ import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
 
 /**
- * A stream of frames being sent. Requests {@value #PREFETCH} frames and more as the connection
- * takes them. A frame that arrives while nothing waits and the connection has demand is written at
- * once; the others wait in this stream's own queue, each holding a place in the {@link Outbox}, and
- * the stream is one ticket in the outbox while it holds any: the outbox takes as many as the
- * connection's demand allows in one visit, then puts the stream back at the end if frames remain.
- * Completes when the stream completed and its last frame left; on overflow, termination, a close
- * frame, an error of the stream or cancellation it stops, and its frames still waiting are
- * withdrawn.
+ * A stream of frames being sent. Requests {@value #PREFETCH} frames (at most the outbound buffer's
+ * capacity) and more as the connection takes them. A frame that arrives while nothing waits and the
+ * connection has demand is written at once; the others wait in this stream's own queue, each
+ * holding a place in the {@link Outbox}, and the stream is one ticket in the outbox while it holds
+ * any: the outbox takes as many as the connection's demand allows in one visit, then puts the
+ * stream back at the end if frames remain. Completes when the stream completed and its last frame
+ * left; on overflow, termination, a close frame, an error of the stream or cancellation it stops,
+ * and its frames still waiting are withdrawn.
  *
  * <p><b>Confined</b> to the connection's {@link Mailbox}: each signal of the stream hops in
  * (inline, without allocating, when no one else is inside, or directly when the stream answers a
@@ -30,7 +30,15 @@ import reactor.util.context.Context;
  */
 final class SendStream implements CoreSubscriber<Frame>, Subscription, Outbox.Ticket {
   private static final int PREFETCH = 32;
-  private static final int REPLENISH = 24;
+
+  /**
+   * {@value #PREFETCH}, or the outbound buffer's capacity if smaller: a stream alone must never
+   * overflow the buffer with its own prefetch.
+   */
+  private final int prefetch;
+
+  /** Requested again once three quarters of the prefetch were taken. */
+  private final int replenish;
 
   /** The {@code Mono} of {@code send(Publisher)}: one stream subscription per subscriber. */
   static final class Send extends Mono<Void> {
@@ -73,6 +81,8 @@ final class SendStream implements CoreSubscriber<Frame>, Subscription, Outbox.Ti
     this.outbox = outbox;
     this.mailbox = outbox.mailbox;
     this.actual = actual;
+    this.prefetch = Math.min(PREFETCH, outbox.capacity());
+    this.replenish = Math.max(1, prefetch * 3 / 4);
   }
 
   @Override
@@ -86,7 +96,7 @@ final class SendStream implements CoreSubscriber<Frame>, Subscription, Outbox.Ti
       upstream = s;
       actual.onSubscribe(this);
       // inside, so that frames the stream emits at once are taken inside too, without a task each
-      inside(() -> upstream.request(PREFETCH));
+      inside(() -> upstream.request(prefetch));
     }
   }
 
@@ -180,7 +190,7 @@ final class SendStream implements CoreSubscriber<Frame>, Subscription, Outbox.Ti
       requestMore(1);
       return;
     }
-    if (waiting != null && waiting.size() == PREFETCH) {
+    if (waiting != null && waiting.size() == prefetch) {
       stop(Exceptions.failWithOverflow(Exceptions.BACKPRESSURE_ERROR_QUEUE_FULL));
       return;
     }
@@ -190,7 +200,7 @@ final class SendStream implements CoreSubscriber<Frame>, Subscription, Outbox.Ti
       return;
     }
     if (waiting == null) {
-      waiting = new ArrayDeque<>(PREFETCH);
+      waiting = new ArrayDeque<>(prefetch);
     }
     waiting.add(frame);
     if (!queued) {
@@ -238,7 +248,7 @@ final class SendStream implements CoreSubscriber<Frame>, Subscription, Outbox.Ti
   /** Asks the stream for more once enough of its frames left; may be answered synchronously. */
   private void requestMore(int n) {
     taken += n;
-    if (taken >= REPLENISH) {
+    if (taken >= replenish) {
       int more = taken;
       taken = 0;
       upstream.request(more);
