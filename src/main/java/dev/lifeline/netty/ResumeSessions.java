@@ -5,22 +5,21 @@ import dev.lifeline.internal.ResumeMessages;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 
 /**
- * A {@link ServerSupervisor}'s resume sessions: every live one by id, and the detached ones in the
- * order they lost their connection, bounded in time ({@link #timeout()}) and number (the oldest is
- * evicted).
+ * A {@link ServerSupervisor}'s resume sessions: every live one by id, and the detached ones in
+ * {@link DetachedSessions} (in this JVM for now), bounded in time ({@link #timeout()}) and number
+ * (the oldest is evicted).
  *
- * <p><b>One guard with plain fields</b> (OkHttp's way): {@code this}, held only for map updates,
- * never while calling out. Each session's own state stays confined to its mailbox; this class only
- * decides which session a HELLO joins, and whether a detached session may still be joined or has
- * expired, so that a HELLO and an expiry never both win.
+ * <p><b>One guard with plain fields</b> (OkHttp's way): {@code this}, held only for the map of
+ * sessions, never while calling out; the detached sessions have their own guard, and exactly one of
+ * a HELLO's claim and an expiry's removal wins there. Each session's own state stays confined to
+ * its mailbox; this class only decides which session a HELLO joins, and whether a detached session
+ * may still be joined or has expired, so that a HELLO and an expiry never both win.
  */
 final class ResumeSessions {
 
@@ -39,13 +38,16 @@ final class ResumeSessions {
 
   // guarded by this
   private final Map<String, ResumedSession> sessions = new HashMap<>();
-  private final LinkedHashMap<String, ResumedSession> detached = new LinkedHashMap<>();
+
+  /** The detached ones, waiting for their client; its own guard. */
+  private final DetachedSessions detached;
 
   ResumeSessions(ServerSupervisor supervisor, Resume resume, Duration timeout, int maxDetached) {
     this.supervisor = supervisor;
     this.resume = resume;
     this.timeout = timeout;
     this.maxDetached = maxDetached;
+    this.detached = new DetachedSessions.InMemory(maxDetached);
   }
 
   private static SecureRandom newRandom() {
@@ -82,9 +84,9 @@ final class ResumeSessions {
       String key = key(hello.session());
       synchronized (this) {
         known = sessions.get(key);
-        if (known != null) {
-          detached.remove(key); // claimed: it can no longer expire
-        }
+      }
+      if (known != null) {
+        detached.claim(key); // claimed: it can no longer expire
       }
     }
     if (known != null) {
@@ -128,39 +130,36 @@ final class ResumeSessions {
     session.start(application);
   }
 
-  /** {@code session} lost its connection; the oldest detached one goes if too many are. */
+  /** {@code session} lost its connection; the oldest detached ones go if too many are. */
   void detached(ResumedSession session) {
-    ResumedSession evict = null;
     synchronized (this) {
       if (!sessions.containsKey(session.key())) {
         return;
       }
-      detached.put(session.key(), session);
-      if (detached.size() > maxDetached) {
-        Iterator<ResumedSession> oldest = detached.values().iterator();
-        evict = oldest.next();
-      }
     }
-    if (evict != null) {
-      ResumedSession gone = evict;
+    for (ResumedSession gone : detached.park(session.key(), session)) {
       gone.mailbox.execute(
           () ->
-              gone.expire(
+              gone.evicted(
                   "evicted: more than " + maxDetached + " sessions were waiting for their client"));
     }
   }
 
   /** Whether {@code session} was still detached, and is now removed: it may expire. */
-  synchronized boolean removeIfDetached(ResumedSession session) {
-    if (detached.remove(session.key()) == null) {
+  boolean removeIfDetached(ResumedSession session) {
+    if (!detached.remove(session.key(), session)) {
       return false;
     }
-    sessions.remove(session.key());
+    synchronized (this) {
+      sessions.remove(session.key());
+    }
     return true;
   }
 
-  synchronized void remove(ResumedSession session) {
-    sessions.remove(session.key());
-    detached.remove(session.key());
+  void remove(ResumedSession session) {
+    synchronized (this) {
+      sessions.remove(session.key());
+    }
+    detached.remove(session.key(), session);
   }
 }

@@ -357,6 +357,15 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
     expired(why);
   }
 
+  /** Inside: evicted from the detached sessions to make room; expires unless a client came back. */
+  void evicted(String why) {
+    if (ended || current != null) {
+      return;
+    }
+    registry.remove(this);
+    expired(why);
+  }
+
   /** Inside: the session cannot go on (a HELLO claimed it with impossible counts). */
   void forceExpire(String why) {
     if (ended) {
