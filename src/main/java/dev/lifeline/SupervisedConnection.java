@@ -151,9 +151,10 @@ public final class SupervisedConnection implements Disposable {
    * completes {@link #inbound()}. Completes when all of that is done. Idempotent.
    *
    * <p>Closing is the WebSocket closing handshake: frames the peer sent before its close frame
-   * still reach {@link #inbound()}. With {@code WebSocketTransport} the peer's close frame is read
-   * only while the application requests frames; if it requests none, the connection is ended
-   * without the peer's answer after 5 seconds.
+   * still reach {@link #inbound()}. The connection is read on to the peer's answer whatever the
+   * application requested: up to 256 frames past its demand are held for it, and {@code inbound()}
+   * completes after the last of them, while this {@code Mono} completes once the connection is
+   * closed. A peer that sends more before answering is closed without its answer after 5 seconds.
    *
    * @since 0.1.0
    */

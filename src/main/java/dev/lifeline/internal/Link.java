@@ -40,6 +40,13 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   /** What cancelling or closing closes the connection with (C1). */
   static final Frame.Close NORMAL_CLOSURE = Frame.close(1000, "");
 
+  /**
+   * Frames read past the application's demand once this side closed: enough for what a peer sends
+   * before it sees the close frame; a peer that sends more makes the close wait for the transport's
+   * timeout, as before.
+   */
+  static final int CLOSE_READ_AHEAD = 256;
+
   /** A close frame without a status code (RFC 6455, 7.1.5). */
   private static final int NO_STATUS = 1005;
 
@@ -177,6 +184,12 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     watchdog.stop();
     Transport.Connection c = connection;
     c.close(frame).subscribe(null, e -> c.dispose());
+    if (upstream != null && !ended) {
+      // read on whatever the application's demand, so that the peer's close arrives and the
+      // handshake completes now, not at the transport's close timeout; what arrives meanwhile is
+      // held for the application (Supervision.deliver)
+      upstream.request(CLOSE_READ_AHEAD);
+    }
   }
 
   /** The application cancelled: the connection is closed with 1000 and nothing more is read. */

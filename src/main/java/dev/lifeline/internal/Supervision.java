@@ -6,6 +6,7 @@ import dev.lifeline.Frame;
 import dev.lifeline.ReconnectsExhaustedException;
 import dev.lifeline.SupervisorClosedException;
 import dev.lifeline.Transport;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongConsumer;
@@ -81,6 +82,17 @@ public final class Supervision extends Flux<Frame>
   private boolean started;
   private boolean subscribedOnce;
   private long demand;
+
+  /**
+   * Frames that arrived beyond the application's demand while closing (the link reads on to reach
+   * the peer's close frame), in order; made only then.
+   */
+  private ArrayDeque<Frame> held;
+
+  /** Supervision ended with frames still held: the terminal signal follows the last of them. */
+  private boolean endAfterHeld;
+
+  private Throwable heldEndError;
   private Link link;
   private Throwable policyError;
   private List<MonoSink<Void>> closers;
@@ -172,18 +184,51 @@ public final class Supervision extends Flux<Frame>
   /** Inside, from {@link Mailbox#request}: the application asked for {@code n} more. */
   @Override
   public void accept(long n) {
-    if (state == State.DONE || actual == null) {
+    if (actual == null) {
       return;
     }
     long d = demand + n;
     demand = d < 0 ? Long.MAX_VALUE : d;
-    if (link != null) {
-      link.requestInbound(n);
+    long fromHeld = drainHeld();
+    if (state != State.DONE && link != null && n - fromHeld > 0) {
+      link.requestInbound(n - fromHeld);
     }
+  }
+
+  /** Delivers held frames while there is demand; ends once the last went, if that is due. */
+  private long drainHeld() {
+    if (held == null) {
+      return 0;
+    }
+    long delivered = 0;
+    while (demand > 0 && !held.isEmpty() && actual != null) {
+      if (demand != Long.MAX_VALUE) {
+        demand--;
+      }
+      delivered++;
+      actual.onNext(held.poll());
+    }
+    if (held.isEmpty()) {
+      held = null;
+      if (endAfterHeld && actual != null) {
+        endAfterHeld = false;
+        CoreSubscriber<? super Frame> subscriber = actual;
+        actual = null;
+        if (heldEndError != null) {
+          subscriber.onError(heldEndError);
+        } else {
+          subscriber.onComplete();
+        }
+      }
+    }
+    return delivered;
   }
 
   private void cancelled() {
     if (state == State.DONE) {
+      held = null; // ended with frames held for the application, which no longer wants them
+      endAfterHeld = false;
+      actual = null;
       return;
     }
     state = State.DONE;
@@ -192,6 +237,7 @@ public final class Supervision extends Flux<Frame>
       current.end(); // closes a live connection with 1000 (C1)
     }
     finish(null, true);
+    held = null;
     actual = null; // a cancelled subscriber is let go (RS §3.13)
   }
 
@@ -378,6 +424,15 @@ public final class Supervision extends Flux<Frame>
   }
 
   void deliver(Frame frame) {
+    if (demand == 0 || held != null) {
+      // beyond the application's demand: only while closing, when the link reads on to reach the
+      // peer's close (Link.CLOSE_READ_AHEAD); held for the application, in order
+      if (held == null) {
+        held = new ArrayDeque<>();
+      }
+      held.add(frame);
+      return;
+    }
     if (demand != Long.MAX_VALUE) {
       demand--;
     }
@@ -418,6 +473,10 @@ public final class Supervision extends Flux<Frame>
     // supervision ends first, so an application that stops at the terminal signal has seen
     // every event (Closed last) and finds the connection disposed
     finish(null, false);
+    if (held != null) {
+      endAfterHeld = true; // after the frames read while closing, once the application took them
+      return;
+    }
     CoreSubscriber<? super Frame> subscriber = actual;
     actual = null;
     subscriber.onComplete();
@@ -425,6 +484,11 @@ public final class Supervision extends Flux<Frame>
 
   private void endWith(Throwable error) {
     finish(error, false);
+    if (held != null) {
+      endAfterHeld = true;
+      heldEndError = error;
+      return;
+    }
     CoreSubscriber<? super Frame> subscriber = actual;
     actual = null;
     subscriber.onError(error);
