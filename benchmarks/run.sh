@@ -51,6 +51,11 @@ java -Xmx1g -cp "$jar" dev.lifeline.bench.socket.ResumeThroughput "${echo_args[@
   > "$out/resume.txt" 2>&1
 grep RESULT "$out/resume.txt"
 
+echo "== 2c. Resume: heap per idle connection with and without a session on each side"
+java -Xmx1g -cp "$jar" dev.lifeline.bench.socket.IdleSessionHeap k=1000 rounds=3 \
+  > "$out/idle-session.txt" 2>&1
+grep RESULT "$out/idle-session.txt"
+
 echo "== 3-5. Scale, peers, reconnect storm (separate JVMs on loopback)"
 java -cp "$jar" dev.lifeline.bench.scale.Suite mode="$mode" out="$out/scale" \
   > "$out/suite.txt" 2>&1 || { tail -30 "$out/suite.txt"; exit 1; }
