@@ -90,8 +90,8 @@ public final class SupervisedConnection implements Disposable {
   /**
    * The current {@link #state()} on subscription, then each change as it happens, never the same
    * state twice in a row; completes after {@link ConnectionState#CLOSED} or {@link
-   * ConnectionState#FAILED}. Any number of subscribers; one that requests slowly gets the latest
-   * state when it asks, skipping those in between.
+   * ConnectionState#FAILED}. Any number of subscribers; one that requests slowly gets every change
+   * in order when it asks (they are kept for it until then).
    *
    * @since 0.2.0
    */

@@ -260,11 +260,16 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     upstream = s;
     connectedAt = watchdog.now();
     watchdog.start();
-    suspensions =
-        supervision.settings.suspendDetector().watch(supervision.settings.scheduler(), probe);
     long demand = supervision.demand();
     if (demand > 0) {
       s.request(demand);
+    }
+    if (closing && !ended) {
+      s.request(CLOSE_READ_AHEAD); // closed before the transport's frames were subscribed
+    }
+    if (!ended) {
+      suspensions =
+          supervision.settings.suspendDetector().watch(supervision.settings.scheduler(), probe);
     }
   }
 

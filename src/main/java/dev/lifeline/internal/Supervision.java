@@ -425,8 +425,9 @@ public final class Supervision extends Flux<Frame>
 
   void deliver(Frame frame) {
     if (demand == 0 || held != null) {
-      // beyond the application's demand: only while closing, when the link reads on to reach the
-      // peer's close (Link.CLOSE_READ_AHEAD); held for the application, in order
+      // beyond the application's demand: only once this side closed (close(), or a protocol
+      // violation), when the link reads on to reach the peer's close (Link.CLOSE_READ_AHEAD);
+      // held for the application, in order
       if (held == null) {
         held = new ArrayDeque<>();
       }

@@ -8,9 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import reactor.core.Disposable;
+import reactor.core.publisher.Operators;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.context.Context;
 
 /**
  * Notices that the process or the machine was suspended, for every live connection at once: one
@@ -20,10 +23,11 @@ import reactor.core.scheduler.Schedulers;
  * {@code now(NANOSECONDS)}, monotonic. On Linux the monotonic clock stops while the machine sleeps
  * and the wall clock does not, so after a sleep the wall clock has moved further; after the process
  * was paused (SIGSTOP, a VM paused or migrated, a long GC) both moved, but the check itself ran
- * late. Either by more than {@code threshold} is a suspension, and every connection on that
- * scheduler is probed: it sends a heartbeat at once instead of waiting out its interval (its
- * watchdog then gives the peer its timeout). A virtual-time scheduler's two clocks are one, so it
- * never sees a suspension here; tests use their own clocks and call {@link #check()}.
+ * late (measured on the ticker's own clock). Either by more than {@code threshold} is a suspension,
+ * and every connection on that scheduler is probed: it sends a heartbeat at once instead of waiting
+ * out its interval (its watchdog then gives the peer its timeout). A virtual-time scheduler's two
+ * clocks are one, so it never sees a suspension here; tests use their own clocks and call {@link
+ * #check()}.
  *
  * <p><b>One guard with plain fields</b> (OkHttp's way): {@code this}, held to update the groups and
  * during a check's arithmetic, never while a probe runs (each probe only hops into its connection's
@@ -39,15 +43,23 @@ public final class SuspendDetector {
   static final Duration THRESHOLD = Duration.ofSeconds(2);
 
   private static final SuspendDetector SHARED =
-      new SuspendDetector(Schedulers.parallel(), PERIOD, THRESHOLD);
+      new SuspendDetector(Schedulers::parallel, PERIOD, THRESHOLD);
 
-  private final Scheduler ticker;
+  /**
+   * Where the periodic check runs: looked up when it starts, so a reset of Reactor's schedulers is
+   * seen.
+   */
+  private final Supplier<Scheduler> ticker;
+
   private final long periodNanos;
   private final long thresholdNanos;
 
   // guarded by this
   private final Map<Scheduler, Group> groups = new IdentityHashMap<>();
   private Disposable ticking;
+
+  /** The ticker's monotonic clock at the last check: a check that ran late is a pause. */
+  private long lastCheckNanos;
 
   /** The connections of one scheduler, and its clocks at the last check. */
   private static final class Group {
@@ -60,6 +72,10 @@ public final class SuspendDetector {
    * @param ticker runs the periodic check; null for none (a test calls {@link #check()})
    */
   public SuspendDetector(Scheduler ticker, Duration period, Duration threshold) {
+    this(ticker == null ? null : () -> ticker, period, threshold);
+  }
+
+  private SuspendDetector(Supplier<Scheduler> ticker, Duration period, Duration threshold) {
     this.ticker = ticker;
     this.periodNanos = period.toNanos();
     this.thresholdNanos = threshold.toNanos();
@@ -86,9 +102,10 @@ public final class SuspendDetector {
       }
       group.probes.add(probe);
       if (ticking == null && ticker != null) {
+        Scheduler on = ticker.get();
+        lastCheckNanos = on.now(TimeUnit.NANOSECONDS);
         ticking =
-            ticker.schedulePeriodically(
-                this::check, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+            on.schedulePeriodically(this::check, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
       }
     }
     return () -> unwatch(clock, probe);
@@ -120,6 +137,15 @@ public final class SuspendDetector {
   public void check() {
     List<Runnable> due = new ArrayList<>();
     synchronized (this) {
+      // a pause is measured on the ticker's own clock, once: a connection's clock may be virtual
+      long tickerElapsed = 0;
+      boolean late = false;
+      if (ticker != null && ticking != null) {
+        long nowNanos = ticker.get().now(TimeUnit.NANOSECONDS);
+        tickerElapsed = nowNanos - lastCheckNanos;
+        lastCheckNanos = nowNanos;
+        late = tickerElapsed - periodNanos > thresholdNanos;
+      }
       for (Map.Entry<Scheduler, Group> entry : groups.entrySet()) {
         Scheduler clock = entry.getKey();
         Group group = entry.getValue();
@@ -130,12 +156,22 @@ public final class SuspendDetector {
         group.wallMillis = wall;
         group.monoNanos = mono;
         boolean slept = wallElapsed - monoElapsed > thresholdNanos;
-        boolean paused = ticker != null && monoElapsed - periodNanos > thresholdNanos;
+        // paused: the check ran late, and this connection's clock is the real one (it moved as
+        // the ticker's did), so its timers are late too
+        boolean paused = late && Math.abs(monoElapsed - tickerElapsed) < periodNanos;
         if (slept || paused) {
           due.addAll(group.probes);
         }
       }
     }
-    due.forEach(Runnable::run);
+    for (Runnable probe : due) {
+      try {
+        probe.run();
+      } catch (RuntimeException e) {
+        // a connection whose context no longer takes work (its event loop shut down): the others
+        // are still probed
+        Operators.onErrorDropped(e, Context.empty());
+      }
+    }
   }
 }

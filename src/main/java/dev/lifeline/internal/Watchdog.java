@@ -56,6 +56,9 @@ public final class Watchdog implements Runnable {
    */
   static final long PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+  /** A tick this much before its timer's due time belongs to a timer replaced since. */
+  private static final long STALE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
   private final Scheduler scheduler;
   private final Executor context;
   private final Heartbeat heartbeat;
@@ -162,6 +165,10 @@ public final class Watchdog implements Runnable {
     if (stopped) {
       return;
     }
+    Disposable previous = timer;
+    if (previous != null) {
+      previous.dispose(); // one timer at a time (a no-op for the one that just fired)
+    }
     dueAt = now() + delayNanos;
     timer = scheduler.schedule(this, delayNanos, TimeUnit.NANOSECONDS);
   }
@@ -209,6 +216,11 @@ public final class Watchdog implements Runnable {
       return;
     }
     long now = now();
+    if (now < dueAt - STALE_NANOS) {
+      // the tick of a timer that had fired, waiting to get in, when probe() replaced it: the
+      // current timer carries on; acting here would start a second chain
+      return;
+    }
     if (awaiting) {
       long deadline = sentAt + timeoutNanos;
       if (now < deadline) {
@@ -241,6 +253,12 @@ public final class Watchdog implements Runnable {
       return;
     }
     if (heartbeat == null) {
+      if (now - dueAt > PAUSE_NANOS) {
+        // this process was paused: its silence is counted from now, never a reaping by itself
+        lastInbound = now;
+        schedule(intervalNanos);
+        return;
+      }
       if (!owner.reading()) {
         schedule(intervalNanos);
         return;

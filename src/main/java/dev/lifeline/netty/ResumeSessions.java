@@ -145,6 +145,14 @@ final class ResumeSessions {
     }
   }
 
+  /**
+   * Inside {@code session}'s mailbox: a connection took it; if it was parked (a HELLO that came
+   * before its old connection's end was noticed, then parked it), it no longer is.
+   */
+  void attached(ResumedSession session) {
+    detached.remove(session.key(), session);
+  }
+
   /** Whether {@code session} was still detached, and is now removed: it may expire. */
   boolean removeIfDetached(ResumedSession session) {
     if (!detached.remove(session.key(), session)) {

@@ -251,6 +251,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
     Duration downtime = detachedAt < 0 ? Duration.ZERO : Duration.ofNanos(now - detachedAt);
     long replayed = state.welcomeClient(sessionId, resumed, clientReceived);
     current = a;
+    registry.attached(this);
     remoteAddress = a.physical.remoteAddress();
     if (resumed) {
       supervisor.emit(

@@ -94,7 +94,7 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
   private boolean ended;
   private boolean closing;
   private Disposable closeTimer;
-  private final Disposable suspensions;
+  private Disposable suspensions; // event loop only
   private WebSocketCloseStatus closeStatus;
   private volatile Throwable violation;
 
@@ -150,11 +150,20 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     // frame, so only OK or (the application cancelled) FAIL_CANCELLED can come back
     in.receiveObject().subscribe(this::received, frames::tryEmitError, frames::tryEmitComplete);
     supervisor.opened(new ServerEvent.ClientConnected(supervisor.now(), id, remoteAddress));
-    // after a suspend or pause of this process: ping at once (or restart the idle count), never a
-    // death by the pause itself; unwatched when the connection ends
-    suspensions = SuspendDetector.shared().watch(scheduler, () -> onLoop(this::probe));
     connection.onDispose(() -> onLoop(this::ended));
-    onLoop(watchdog::start);
+    onLoop(this::startWatching);
+  }
+
+  /**
+   * On the event loop: the watchdog starts, and after a suspend or pause of this process it pings
+   * at once (or restarts the idle count), never a death by the pause itself; unwatched at the end.
+   */
+  private void startWatching() {
+    if (ended) {
+      return;
+    }
+    watchdog.start();
+    suspensions = SuspendDetector.shared().watch(scheduler, () -> onLoop(this::probe));
   }
 
   /** On the event loop: the process was suspended. */
@@ -469,7 +478,10 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     }
     ended = true;
     watchdog.stop();
-    suspensions.dispose();
+    if (suspensions != null) {
+      suspensions.dispose();
+      suspensions = null;
+    }
     if (closeTimer != null) {
       closeTimer.dispose();
     }

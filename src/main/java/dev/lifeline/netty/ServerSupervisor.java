@@ -58,8 +58,8 @@ import reactor.util.concurrent.Queues;
  *       the client, and closes the connection with status 1001 and a reason when nothing answers
  *       within the timeout (or, with an {@linkplain Builder#idleTimeout(Duration) idle limit}
  *       instead, when the client stayed silent for longer than the limit). One timer per connection
- *       at a time: when it fires it either closes the connection or sleeps until the last frame's
- *       time plus the limit; no work per frame but the time stamp, no thread per connection. A
+ *       at a time: when it fires it pings, closes the connection, or sleeps until the last frame's
+ *       time plus the interval; no work per frame but the time stamp, no thread per connection. A
  *       connection is not judged while it is not read (see above): its silence is counted from when
  *       reading resumes;
  *   <li>reports {@link ServerEvent}s.
@@ -521,7 +521,7 @@ public final class ServerSupervisor {
     }
 
     /**
-     * The scheduler for the idle timers and every time stamp. Defaults to {@link
+     * The scheduler for the heartbeat and idle timers and every time stamp. Defaults to {@link
      * Schedulers#parallel()}; never disposed by the supervisor.
      *
      * @since 0.1.0

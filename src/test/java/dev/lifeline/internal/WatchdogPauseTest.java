@@ -87,6 +87,48 @@ class WatchdogPauseTest {
     assertThat(owner).last().isEqualTo("dead after 1 at 800");
   }
 
+  @Test
+  void aTickThatWaitedWhileAProbeReplacedItsTimerStartsNoSecondTimer() {
+    List<Runnable> queued = new ArrayList<>();
+    Watchdog[] held = new Watchdog[1];
+    Watchdog queuing =
+        new Watchdog(
+            clock,
+            queued::add, // the owner's context is busy: ticks wait in it
+            () -> held[0].tick(),
+            Heartbeat.ping(),
+            Duration.ofSeconds(1),
+            Duration.ofMillis(500),
+            new Watchdog.Owner() {
+              @Override
+              public void sendHeartbeat(long sequence, Frame ping) {
+                owner.add("heartbeat " + sequence + " at " + clock.millis());
+              }
+
+              @Override
+              public void heartbeatAnswered(long sequence, Duration roundTrip) {}
+
+              @Override
+              public boolean reading() {
+                return true;
+              }
+
+              @Override
+              public void dead(long sequence, long answered, int unanswered, Duration silence) {
+                owner.add("dead after " + sequence + " at " + clock.millis());
+              }
+            });
+    held[0] = queuing;
+    queuing.start();
+    clock.fireAt(1_000); // the interval timer fires; its tick waits in the context
+    assertThat(queued).hasSize(1);
+    queuing.probe(); // a suspension was noticed first: heartbeat 1, timeout timer at 1 500
+    queued.remove(0).run(); // then the stale tick gets in
+
+    assertThat(owner).containsExactly("heartbeat 1 at 1000");
+    assertThat(clock.pending()).as("one timer, not two chains").isEqualTo(1);
+  }
+
   /** A scheduler whose clock and timers move only when the test says. */
   private static final class ManualClock implements Scheduler {
     private record Timer(Runnable task, long due, Disposable.Composite handle) {}
