@@ -21,35 +21,39 @@ import reactor.core.scheduler.Scheduler;
 class WatchdogPauseTest {
   private final ManualClock clock = new ManualClock();
   private final List<String> owner = new ArrayList<>();
-  private final Watchdog watchdog =
-      new Watchdog(
-          clock,
-          Runnable::run,
-          () -> this.watchdog.tick(),
-          Heartbeat.ping(),
-          Duration.ofSeconds(1),
-          Duration.ofMillis(500),
-          new Watchdog.Owner() {
-            @Override
-            public void sendHeartbeat(long sequence, Frame ping) {
-              owner.add("heartbeat " + sequence + " at " + clock.millis());
-            }
+  private final Watchdog watchdog = watchdog(Runnable::run, () -> this.watchdog.tick());
 
-            @Override
-            public void heartbeatAnswered(long sequence, Duration roundTrip) {
-              owner.add("answered " + sequence);
-            }
+  /** A watchdog on {@link #clock} whose owner records what it is asked into {@link #owner}. */
+  private Watchdog watchdog(java.util.concurrent.Executor context, Runnable tick) {
+    return new Watchdog(
+        clock,
+        context,
+        tick,
+        Heartbeat.ping(),
+        Duration.ofSeconds(1),
+        Duration.ofMillis(500),
+        new Watchdog.Owner() {
+          @Override
+          public void sendHeartbeat(long sequence, Frame ping) {
+            owner.add("heartbeat " + sequence + " at " + clock.millis());
+          }
 
-            @Override
-            public boolean reading() {
-              return true;
-            }
+          @Override
+          public void heartbeatAnswered(long sequence, Duration roundTrip) {
+            owner.add("answered " + sequence);
+          }
 
-            @Override
-            public void dead(long sequence, long answered, int unanswered, Duration silence) {
-              owner.add("dead after " + sequence + " at " + clock.millis());
-            }
-          });
+          @Override
+          public boolean reading() {
+            return true;
+          }
+
+          @Override
+          public void dead(long sequence, long answered, int unanswered, Duration silence) {
+            owner.add("dead after " + sequence + " at " + clock.millis());
+          }
+        });
+  }
 
   @Test
   void aTimeoutTickRunningSecondsLateProbesAgainInsteadOfDeclaringDeath() {
@@ -91,33 +95,7 @@ class WatchdogPauseTest {
   void aTickThatWaitedWhileAProbeReplacedItsTimerStartsNoSecondTimer() {
     List<Runnable> queued = new ArrayList<>();
     Watchdog[] held = new Watchdog[1];
-    Watchdog queuing =
-        new Watchdog(
-            clock,
-            queued::add, // the owner's context is busy: ticks wait in it
-            () -> held[0].tick(),
-            Heartbeat.ping(),
-            Duration.ofSeconds(1),
-            Duration.ofMillis(500),
-            new Watchdog.Owner() {
-              @Override
-              public void sendHeartbeat(long sequence, Frame ping) {
-                owner.add("heartbeat " + sequence + " at " + clock.millis());
-              }
-
-              @Override
-              public void heartbeatAnswered(long sequence, Duration roundTrip) {}
-
-              @Override
-              public boolean reading() {
-                return true;
-              }
-
-              @Override
-              public void dead(long sequence, long answered, int unanswered, Duration silence) {
-                owner.add("dead after " + sequence + " at " + clock.millis());
-              }
-            });
+    Watchdog queuing = watchdog(queued::add, () -> held[0].tick()); // ticks wait in a busy context
     held[0] = queuing;
     queuing.start();
     clock.fireAt(1_000); // the interval timer fires; its tick waits in the context
