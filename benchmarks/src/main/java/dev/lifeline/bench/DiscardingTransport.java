@@ -24,12 +24,22 @@ final class DiscardingTransport implements Transport {
   static final int REFILL = PREFETCH / 2;
 
   private final Blackhole blackhole;
+  private final String subprotocol;
 
   /** The writer of the most recent connection: what a bare application would call directly. */
   volatile Writer writer;
 
+  /** The most recent connection, whose peer a benchmark can make send. */
+  volatile Silent connection;
+
   DiscardingTransport(Blackhole blackhole) {
+    this(blackhole, "");
+  }
+
+  /** Its connections say the peer selected {@code subprotocol} ("" for none). */
+  DiscardingTransport(Blackhole blackhole, String subprotocol) {
     this.blackhole = blackhole;
+    this.subprotocol = subprotocol;
   }
 
   @Override
@@ -39,7 +49,9 @@ final class DiscardingTransport implements Transport {
           Writer w = new Writer(blackhole);
           writer = w;
           outbound.subscribe(w);
-          return new Silent();
+          Silent c = new Silent(subprotocol);
+          connection = c;
+          return c;
         });
   }
 
@@ -79,10 +91,26 @@ final class DiscardingTransport implements Transport {
     }
   }
 
-  /** A connection whose peer never sends; disposing ends its inbound. */
-  private static final class Silent implements Connection {
+  /** A connection whose peer sends only what a benchmark makes it; disposing ends its inbound. */
+  static final class Silent implements Connection {
     private final Sinks.Many<Frame> inbound = Sinks.many().unicast().onBackpressureBuffer();
+    private final String subprotocol;
     private volatile boolean disposed;
+
+    Silent(String subprotocol) {
+      this.subprotocol = subprotocol;
+    }
+
+    /** The peer sends {@code frame}; from one thread at a time. */
+    void send(Frame frame) {
+      // Results considered: OK; after dispose FAIL_TERMINATED, and the frame is gone with it
+      inbound.tryEmitNext(frame);
+    }
+
+    @Override
+    public String subprotocol() {
+      return subprotocol;
+    }
 
     @Override
     public Flux<Frame> inbound() {

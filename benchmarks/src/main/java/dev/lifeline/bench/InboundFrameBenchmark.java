@@ -89,6 +89,75 @@ public class InboundFrameBenchmark {
     }
   }
 
+  /** A supervisor without resume over a {@link DiscardingTransport}: the baseline for the next. */
+  @State(Scope.Thread)
+  public static class SupervisedSink {
+    DiscardingTransport.Silent peer;
+    SupervisedConnection connection;
+
+    @Setup(Level.Trial)
+    public void open(Blackhole blackhole) {
+      DiscardingTransport transport = new DiscardingTransport(blackhole);
+      connection =
+          Supervisor.create(transport)
+              .heartbeat(Heartbeat.ping().interval(Duration.ofHours(1)))
+              .scheduler(Schedulers.parallel())
+              .connection();
+      connection.inbound().subscribe(new Consuming(blackhole));
+      peer = transport.connection;
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      connection.close().block(Duration.ofSeconds(10));
+    }
+  }
+
+  /**
+   * The same with {@code lifeline.resume.v1} negotiated, over a {@link DiscardingTransport} (whose
+   * writes go to the blackhole: {@code InMemoryTransport}'s peer records every frame, which would
+   * dominate): every frame is counted, and every 32nd makes the client write an acknowledgement.
+   */
+  @State(Scope.Thread)
+  public static class SupervisedResume {
+    DiscardingTransport.Silent peer;
+    SupervisedConnection connection;
+
+    @Setup(Level.Trial)
+    public void open(Blackhole blackhole) {
+      DiscardingTransport transport =
+          new DiscardingTransport(blackhole, dev.lifeline.Resume.PROTOCOL);
+      connection =
+          Supervisor.create(transport)
+              .heartbeat(Heartbeat.ping().interval(Duration.ofHours(1)))
+              .scheduler(Schedulers.parallel())
+              .resume(dev.lifeline.Resume.defaults())
+              .connection();
+      connection.inbound().subscribe(new Consuming(blackhole));
+      peer = transport.connection;
+      peer.send(
+          dev.lifeline.internal.ResumeMessages.welcome(
+              dev.lifeline.internal.ResumeMessages.NEW,
+              0,
+              new byte[dev.lifeline.internal.ResumeMessages.SESSION_ID_LENGTH]));
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      connection.close().block(Duration.ofSeconds(10));
+    }
+  }
+
+  @Benchmark
+  public void supervisedSink(SupervisedSink state) {
+    state.peer.send(FRAME);
+  }
+
+  @Benchmark
+  public void supervisedResume(SupervisedResume state) {
+    state.peer.send(FRAME);
+  }
+
   @Benchmark
   public void bare(Bare state) {
     state.peer.send(FRAME);
