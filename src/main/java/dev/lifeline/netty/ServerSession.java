@@ -149,7 +149,7 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     // terminal results are ignored: the bridge terminates once, on the event loop, after its last
     // frame, so only OK or (the application cancelled) FAIL_CANCELLED can come back
     in.receiveObject().subscribe(this::received, frames::tryEmitError, frames::tryEmitComplete);
-    supervisor.opened(new ServerEvent.ClientConnected(supervisor.now(), id, remoteAddress));
+    supervisor.opened(this, new ServerEvent.ClientConnected(supervisor.now(), id, remoteAddress));
     connection.onDispose(() -> onLoop(this::ended));
     onLoop(this::startWatching);
   }
@@ -489,7 +489,7 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     int code = status == null || status.code() < 0 ? 1006 : status.code();
     String reason = status == null || status.reasonText() == null ? "" : status.reasonText();
     supervisor.closed(
-        new ServerEvent.ClientClosed(supervisor.now(), id, remoteAddress, code, reason));
+        this, new ServerEvent.ClientClosed(supervisor.now(), id, remoteAddress, code, reason));
   }
 
   private Throwable tooBig(Throwable cause) {

@@ -6,9 +6,13 @@ import dev.lifeline.Resume;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
@@ -67,8 +71,9 @@ import reactor.util.concurrent.Queues;
  *
  * <p>Immutable and thread-safe; one instance serves any number of routes and connections. Its only
  * mutable state is shared by all connections' event loops: the connection count (an atomic, read
- * for monitoring) and the event queue, drained by whichever thread moves its work-in-progress count
- * from 0 (reactor-core's way), so that events from many loops reach the sink one at a time.
+ * for monitoring), the set of open connections (a concurrent set, read by {@link #drain}) and the
+ * event queue, drained by whichever thread moves its work-in-progress count from 0 (reactor-core's
+ * way), so that events from many loops reach the sink one at a time.
  *
  * @since 0.1.0
  */
@@ -99,6 +104,7 @@ public final class ServerSupervisor {
 
   private static final Logger log = LoggerFactory.getLogger("dev.lifeline.server");
   private static final int EVENT_BUFFER = 256;
+  private static final int SERVICE_RESTART = 1012;
 
   private final Heartbeat heartbeat;
   private final Heartbeat pings;
@@ -109,6 +115,10 @@ public final class ServerSupervisor {
   private final Resume resume;
   private final ResumeSessions sessions;
   private final AtomicInteger connections = new AtomicInteger();
+
+  /** The physical connections open now, for {@link #drain}: a concurrent set, its own guard. */
+  private final Set<ServerSession> open = ConcurrentHashMap.newKeySet();
+
   // unsafe: emissions are serialised by `delivering` below, without a lock
   private final Sinks.Many<ServerEvent> events =
       Sinks.unsafe().many().multicast().onBackpressureBuffer(EVENT_BUFFER, false);
@@ -275,6 +285,36 @@ public final class ServerSupervisor {
     return connections.get();
   }
 
+  /**
+   * Closes every client connection open now with status 1012 (service restart), each at a random
+   * instant within {@code window}, through the full closing handshake: clients that reconnect on a
+   * close (Lifeline's do, after their retry delay) come back spread over the window instead of all
+   * at once. For a restart or a deploy: stop routing new clients here first (connections opened
+   * after the call are not drained). A resumed session's client resumes it on its next connection,
+   * to this server while it still runs. Completes when every connection drained is closed.
+   *
+   * @throws IllegalArgumentException if {@code window} is negative
+   * @since 0.2.0
+   */
+  public Mono<Void> drain(Duration window) {
+    Objects.requireNonNull(window, "window");
+    if (window.isNegative()) {
+      throw new IllegalArgumentException("drain window must not be negative, was " + window);
+    }
+    return Mono.defer(
+        () -> {
+          List<Mono<Void>> closes = new ArrayList<>();
+          long windowNanos = window.toNanos();
+          for (ServerSession session : open) {
+            long at = windowNanos == 0 ? 0 : ThreadLocalRandom.current().nextLong(windowNanos);
+            closes.add(
+                Mono.delay(Duration.ofNanos(at), scheduler)
+                    .then(session.close(SERVICE_RESTART, "service restart")));
+          }
+          return Mono.when(closes);
+        });
+  }
+
   @Override
   public String toString() {
     return "ServerSupervisor["
@@ -316,13 +356,15 @@ public final class ServerSupervisor {
     return Instant.ofEpochMilli(scheduler.now(TimeUnit.MILLISECONDS));
   }
 
-  void opened(ServerEvent.ClientConnected event) {
+  void opened(ServerSession session, ServerEvent.ClientConnected event) {
     connections.incrementAndGet();
+    open.add(session);
     emit(event);
   }
 
-  void closed(ServerEvent.ClientClosed event) {
+  void closed(ServerSession session, ServerEvent.ClientClosed event) {
     connections.decrementAndGet();
+    open.remove(session);
     emit(event);
   }
 
