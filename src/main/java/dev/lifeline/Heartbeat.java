@@ -53,7 +53,8 @@ public final class Heartbeat {
           frame -> frame instanceof Frame.Pong,
           frame -> frame instanceof Frame.Ping ping ? Frame.pong(ping.asByteBuffer()) : null,
           DEFAULT_INTERVAL,
-          DEFAULT_TIMEOUT);
+          DEFAULT_TIMEOUT,
+          1);
 
   private final String dialect;
   private final LongFunction<Frame> pingFactory;
@@ -62,16 +63,6 @@ public final class Heartbeat {
   private final Duration interval;
   private final Duration timeout;
   private final int unansweredLimit;
-
-  private Heartbeat(
-      String dialect,
-      LongFunction<Frame> pingFactory,
-      Predicate<Frame> pongPredicate,
-      UnaryOperator<Frame> answerer,
-      Duration interval,
-      Duration timeout) {
-    this(dialect, pingFactory, pongPredicate, answerer, interval, timeout, 1);
-  }
 
   private Heartbeat(
       String dialect,
@@ -118,7 +109,8 @@ public final class Heartbeat {
         frame -> frame instanceof Frame.Text text && text.text().equals(pong),
         frame -> frame instanceof Frame.Text text && text.text().equals(ping) ? pongFrame : null,
         DEFAULT_INTERVAL,
-        DEFAULT_TIMEOUT);
+        DEFAULT_TIMEOUT,
+        1);
   }
 
   /**
@@ -146,7 +138,7 @@ public final class Heartbeat {
     Objects.requireNonNull(isPong, "isPong");
     Objects.requireNonNull(answerer, "answerer");
     return new Heartbeat(
-        "custom", pingFactory, isPong, answerer, DEFAULT_INTERVAL, DEFAULT_TIMEOUT);
+        "custom", pingFactory, isPong, answerer, DEFAULT_INTERVAL, DEFAULT_TIMEOUT, 1);
   }
 
   /**

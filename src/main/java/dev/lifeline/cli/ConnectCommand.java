@@ -208,8 +208,8 @@ final class ConnectCommand implements Callable<Integer> {
     if (retries < 0) {
       throw bad("--retries must be 0 or more, was " + retries);
     }
-    positive(heartbeatInterval, "--heartbeat-interval");
-    positive(heartbeatTimeout, "--heartbeat-timeout");
+    Durations.requirePositive(spec.commandLine(), heartbeatInterval, "--heartbeat-interval");
+    Durations.requirePositive(spec.commandLine(), heartbeatTimeout, "--heartbeat-timeout");
     if (heartbeatUnanswered < 1) {
       throw bad("--heartbeat-unanswered must be 1 or more, was " + heartbeatUnanswered);
     }
@@ -326,12 +326,6 @@ final class ConnectCommand implements Callable<Integer> {
 
   /** How the session ended: the exit code, and the line for stderr if it failed. */
   private record Outcome(int code, String message) {}
-
-  private void positive(Duration duration, String option) {
-    if (duration.isZero()) {
-      throw bad(option + " must be more than 0, was " + Durations.format(duration));
-    }
-  }
 
   private CommandLine.ParameterException bad(String message) {
     return new CommandLine.ParameterException(spec.commandLine(), message);

@@ -13,6 +13,17 @@ import picocli.CommandLine;
  */
 final class Durations implements CommandLine.ITypeConverter<Duration> {
 
+  /**
+   * Fails {@code commandLine} with "{@code option} must be more than 0, was 0s" when {@code value}
+   * is zero (the converter already refuses negative ones).
+   */
+  static void requirePositive(CommandLine commandLine, Duration value, String option) {
+    if (value.isZero()) {
+      throw new CommandLine.ParameterException(
+          commandLine, option + " must be more than 0, was " + format(value));
+    }
+  }
+
   private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
 
   /**

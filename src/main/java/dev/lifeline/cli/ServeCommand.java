@@ -148,14 +148,14 @@ final class ServeCommand implements Callable<Integer> {
             "--idle-timeout closes silent clients without pinging them: give it or"
                 + " --ping-interval/--ping-timeout, not both");
       }
-      positive(idleTimeout, "--idle-timeout");
+      Durations.requirePositive(spec.commandLine(), idleTimeout, "--idle-timeout");
       builder.idleTimeout(idleTimeout);
       liveness = "idle timeout " + Durations.format(idleTimeout);
     } else {
       Duration interval = pingInterval == null ? Heartbeat.DEFAULT_INTERVAL : pingInterval;
       Duration timeout = pingTimeout == null ? Heartbeat.DEFAULT_TIMEOUT : pingTimeout;
-      positive(interval, "--ping-interval");
-      positive(timeout, "--ping-timeout");
+      Durations.requirePositive(spec.commandLine(), interval, "--ping-interval");
+      Durations.requirePositive(spec.commandLine(), timeout, "--ping-timeout");
       builder.pingClients(Heartbeat.ping().interval(interval).timeout(timeout));
       liveness =
           "pings clients after "
@@ -240,12 +240,6 @@ final class ServeCommand implements Callable<Integer> {
                 ? ""
                 : " (closed " + count + " client" + (count == 1 ? "" : "s") + " with 1001)"));
     console.out().flush();
-  }
-
-  private void positive(Duration value, String option) {
-    if (value.isNegative() || value.isZero()) {
-      throw bad(option + " must be more than 0, was " + Durations.format(value));
-    }
   }
 
   private static Throwable rootCause(Throwable failure) {

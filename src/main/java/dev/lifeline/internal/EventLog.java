@@ -32,8 +32,6 @@ public final class EventLog {
    */
   private volatile Sinks.Many<ConnectionEvent> sink;
 
-  private boolean closed;
-
   /** The connection's state: written under this object's lock, read by any thread. */
   private volatile ConnectionState state = ConnectionState.NEW;
 
@@ -49,7 +47,7 @@ public final class EventLog {
     if (events == null) {
       events = Sinks.unsafe().many().multicast().directBestEffort();
       sink = events;
-      if (closed) {
+      if (state.isTerminal()) {
         // Results considered: OK only (a new sink, completed once, under the lock).
         events.tryEmitComplete();
       }
@@ -194,7 +192,6 @@ public final class EventLog {
 
   /** Emits {@link ConnectionEvent.Closed} and completes the stream. */
   public synchronized void closed(Throwable cause) {
-    closed = true;
     state(cause == null ? ConnectionState.CLOSED : ConnectionState.FAILED);
     if (!observed()) {
       return;

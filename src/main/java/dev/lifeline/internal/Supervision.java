@@ -89,10 +89,13 @@ public final class Supervision extends Flux<Frame>
    */
   private ArrayDeque<Frame> held;
 
-  /** Supervision ended with frames still held: the terminal signal follows the last of them. */
-  private boolean endAfterHeld;
-
+  /**
+   * The error supervision ended with while frames were still held (null: it completes); the
+   * terminal signal follows the last of them. Supervision ended with frames held exactly when
+   * {@link #finished} while {@link #actual} is still set.
+   */
   private Throwable heldEndError;
+
   private Link link;
   private Throwable policyError;
   private List<MonoSink<Void>> closers;
@@ -210,8 +213,7 @@ public final class Supervision extends Flux<Frame>
     }
     if (held.isEmpty()) {
       held = null;
-      if (endAfterHeld && actual != null) {
-        endAfterHeld = false;
+      if (finished && actual != null) {
         CoreSubscriber<? super Frame> subscriber = actual;
         actual = null;
         if (heldEndError != null) {
@@ -227,7 +229,6 @@ public final class Supervision extends Flux<Frame>
   private void cancelled() {
     if (state == State.DONE) {
       held = null; // ended with frames held for the application, which no longer wants them
-      endAfterHeld = false;
       actual = null;
       return;
     }
@@ -475,8 +476,7 @@ public final class Supervision extends Flux<Frame>
     // every event (Closed last) and finds the connection disposed
     finish(null, false);
     if (held != null) {
-      endAfterHeld = true; // after the frames read while closing, once the application took them
-      return;
+      return; // after the frames read while closing, once the application took them (drainHeld)
     }
     CoreSubscriber<? super Frame> subscriber = actual;
     actual = null;
@@ -486,7 +486,6 @@ public final class Supervision extends Flux<Frame>
   private void endWith(Throwable error) {
     finish(error, false);
     if (held != null) {
-      endAfterHeld = true;
       heldEndError = error;
       return;
     }

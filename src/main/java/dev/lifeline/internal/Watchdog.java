@@ -183,10 +183,7 @@ public final class Watchdog implements Runnable {
       return;
     }
     long now = now();
-    if (timer != null) {
-      timer.dispose();
-      timer = null;
-    }
+    // every path below reschedules, and schedule() replaces the pending timer
     if (heartbeat == null) {
       lastInbound = now;
       schedule(intervalNanos);

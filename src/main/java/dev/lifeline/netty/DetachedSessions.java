@@ -1,5 +1,8 @@
 package dev.lifeline.netty;
 
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 
 /**
@@ -32,8 +35,7 @@ interface DetachedSessions {
     private final int max;
 
     // guarded by this
-    private final java.util.LinkedHashMap<String, ResumedSession> parked =
-        new java.util.LinkedHashMap<>();
+    private final LinkedHashMap<String, ResumedSession> parked = new LinkedHashMap<>();
 
     InMemory(int max) {
       this.max = max;
@@ -45,8 +47,8 @@ interface DetachedSessions {
       if (parked.size() <= max) {
         return List.of();
       }
-      List<ResumedSession> evicted = new java.util.ArrayList<>(parked.size() - max);
-      var oldest = parked.values().iterator();
+      List<ResumedSession> evicted = new ArrayList<>(parked.size() - max);
+      Iterator<ResumedSession> oldest = parked.values().iterator();
       while (parked.size() > max) {
         evicted.add(oldest.next());
         oldest.remove();

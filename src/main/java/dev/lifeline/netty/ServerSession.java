@@ -310,10 +310,7 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
       ctx.fireChannelRead(frame);
       return;
     }
-    if (pings != null
-        && !(frame instanceof Frame.Pong)
-        && watchdog.awaitingAnswer()
-        && pings.isPong(frame)) {
+    if (pings != null && watchdog.awaitingAnswer() && pings.isPong(frame)) {
       watchdog.answered(); // the answer of our own text dialect: heartbeat traffic
       return;
     }

@@ -18,6 +18,13 @@ import reactor.core.publisher.Sinks;
  * <p>Outbound benchmarks use it instead of {@code InMemoryTransport}, whose peer records every
  * frame in a {@code CopyOnWriteArrayList} for tests to assert on: that copy grows with every frame
  * and would dominate any per-frame measurement.
+ *
+ * <p><b>Threads.</b> {@link #writer} and {@link #connection} are written once per connection by the
+ * supervisor's connecting thread and read by the benchmark thread: volatile publication, nothing
+ * more. A {@link Writer} is driven by the supervisor's outbound stream, one signal at a time
+ * (Reactive Streams rule 1.3), so its counter is plain. A {@link Silent} connection's peer is
+ * driven by one benchmark thread at a time ({@link Silent#send}); its {@code disposed} flag is
+ * written by whoever disposes and read by any thread.
  */
 final class DiscardingTransport implements Transport {
   static final int PREFETCH = 256;

@@ -89,22 +89,36 @@ public class InboundFrameBenchmark {
     }
   }
 
-  /** A supervisor without resume over a {@link DiscardingTransport}: the baseline for the next. */
-  @State(Scope.Thread)
-  public static class SupervisedSink {
+  /**
+   * A supervisor over a {@link DiscardingTransport} (whose writes go to the blackhole: {@code
+   * InMemoryTransport}'s peer records every frame, which would dominate), with or without resume.
+   */
+  public abstract static class OverSink {
     DiscardingTransport.Silent peer;
     SupervisedConnection connection;
 
+    abstract boolean resume();
+
     @Setup(Level.Trial)
     public void open(Blackhole blackhole) {
-      DiscardingTransport transport = new DiscardingTransport(blackhole);
-      connection =
+      boolean resume = resume();
+      DiscardingTransport transport =
+          new DiscardingTransport(blackhole, resume ? dev.lifeline.Resume.PROTOCOL : "");
+      Supervisor supervisor =
           Supervisor.create(transport)
               .heartbeat(Heartbeat.ping().interval(Duration.ofHours(1)))
-              .scheduler(Schedulers.parallel())
-              .connection();
+              .scheduler(Schedulers.parallel());
+      connection =
+          (resume ? supervisor.resume(dev.lifeline.Resume.defaults()) : supervisor).connection();
       connection.inbound().subscribe(new Consuming(blackhole));
       peer = transport.connection;
+      if (resume) {
+        peer.send(
+            dev.lifeline.internal.ResumeMessages.welcome(
+                dev.lifeline.internal.ResumeMessages.NEW,
+                0,
+                new byte[dev.lifeline.internal.ResumeMessages.SESSION_ID_LENGTH]));
+      }
     }
 
     @TearDown(Level.Trial)
@@ -113,38 +127,24 @@ public class InboundFrameBenchmark {
     }
   }
 
+  /** Without resume: the baseline for {@link SupervisedResume}. */
+  @State(Scope.Thread)
+  public static class SupervisedSink extends OverSink {
+    @Override
+    boolean resume() {
+      return false;
+    }
+  }
+
   /**
-   * The same with {@code lifeline.resume.v1} negotiated, over a {@link DiscardingTransport} (whose
-   * writes go to the blackhole: {@code InMemoryTransport}'s peer records every frame, which would
-   * dominate): every frame is counted, and every 32nd makes the client write an acknowledgement.
+   * With {@code lifeline.resume.v1} negotiated: every frame is counted, and every 32nd makes the
+   * client write an acknowledgement.
    */
   @State(Scope.Thread)
-  public static class SupervisedResume {
-    DiscardingTransport.Silent peer;
-    SupervisedConnection connection;
-
-    @Setup(Level.Trial)
-    public void open(Blackhole blackhole) {
-      DiscardingTransport transport =
-          new DiscardingTransport(blackhole, dev.lifeline.Resume.PROTOCOL);
-      connection =
-          Supervisor.create(transport)
-              .heartbeat(Heartbeat.ping().interval(Duration.ofHours(1)))
-              .scheduler(Schedulers.parallel())
-              .resume(dev.lifeline.Resume.defaults())
-              .connection();
-      connection.inbound().subscribe(new Consuming(blackhole));
-      peer = transport.connection;
-      peer.send(
-          dev.lifeline.internal.ResumeMessages.welcome(
-              dev.lifeline.internal.ResumeMessages.NEW,
-              0,
-              new byte[dev.lifeline.internal.ResumeMessages.SESSION_ID_LENGTH]));
-    }
-
-    @TearDown(Level.Trial)
-    public void close() {
-      connection.close().block(Duration.ofSeconds(10));
+  public static class SupervisedResume extends OverSink {
+    @Override
+    boolean resume() {
+      return true;
     }
   }
 
