@@ -205,7 +205,12 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     }
     stop();
     if (upstream != null) {
-      upstream.cancel();
+      try {
+        upstream.cancel();
+      } catch (RuntimeException e) {
+        // a transport's bug must not stop the supervision from ending (RS rule 3.15)
+        Operators.onErrorDropped(e, supervision.currentContext());
+      }
     }
   }
 

@@ -206,12 +206,12 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     return frames
         .asFlux()
         .doOnNext(frame -> taken())
-        .doOnCancel(() -> connection.channel().eventLoop().execute(this::discardFromNowOn))
+        .doOnCancel(() -> loop.execute(this::discardFromNowOn))
         // a violation is raised after Netty closed the channel, so after these frames completed:
         // look for it in a later event loop task
         .concatWith(
             Mono.defer(() -> violation == null ? Mono.<Frame>empty() : Mono.error(violation))
-                .subscribeOn(Schedulers.fromExecutor(connection.channel().eventLoop())))
+                .subscribeOn(Schedulers.fromExecutor(loop)))
         .onErrorMap(error -> violation != null ? violation : error);
   }
 
@@ -391,7 +391,7 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     // crossing RESUME_AT downwards: every pause is followed by such a crossing while the
     // application reads
     if (buffered.decrementAndGet() == RESUME_AT) {
-      connection.channel().eventLoop().execute(this::resume);
+      loop.execute(this::resume);
     }
   }
 

@@ -108,6 +108,11 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
     connection.addHandlerLast(HANDLER_NAME, this);
   }
 
+  /** Whether the channel is still registered with its event loop; false once closed and gone. */
+  boolean registered() {
+    return connection.channel().isRegistered();
+  }
+
   /** What the server selected in its handshake response; empty when none. */
   @Override
   public String subprotocol() {
@@ -442,8 +447,9 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
       }
       // Always a task on the channel's loop, so that it runs after our close frame's write even
       // when that write was queued from another thread while this cancel comes from the loop
-      // (the application cancelled before Reactor Netty started the receiver).
-      connection.channel().eventLoop().execute(upstream::cancel);
+      // (the application cancelled before Reactor Netty started the receiver). At once when the
+      // channel has already left its loop: the peer's close completed first.
+      onEventLoop(upstream::cancel);
     }
 
     private void fail(Throwable error) {

@@ -36,6 +36,7 @@ final class ProxiedConnection {
 
   private final FaultProxy proxy;
   private final Channel client;
+  private final EventLoop loop;
   private final Direction up = new Direction();
   private final Direction down = new Direction();
   private Channel server;
@@ -45,19 +46,20 @@ final class ProxiedConnection {
   ProxiedConnection(FaultProxy proxy, Channel client) {
     this.proxy = proxy;
     this.client = client;
+    this.loop = client.eventLoop(); // kept: a deregistered channel no longer names its loop
     up.source = client;
     down.dest = client;
   }
 
   EventLoop eventLoop() {
-    return client.eventLoop();
+    return loop;
   }
 
   /** Registers the client side and connects to {@code target}; on the event loop. */
   void start(InetSocketAddress target) {
     client.pipeline().addLast("fault-proxy", up);
     new Bootstrap()
-        .group(client.eventLoop())
+        .group(loop)
         .channel(NioSocketChannel.class)
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.TCP_NODELAY, true)

@@ -3,6 +3,7 @@ package dev.lifeline.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifeline.ConnectionEvent;
+import dev.lifeline.ConnectionState;
 import dev.lifeline.Frame;
 import dev.lifeline.SupervisedConnection;
 import dev.lifeline.Supervisor;
@@ -78,6 +79,42 @@ class CloseWithoutDemandTest {
         assertThat(received)
             .containsExactly(Frame.text("one"), Frame.text("two"), Frame.text("three"));
         assertThat(events.all(ConnectionEvent.Closed.class)).hasSize(1);
+      }
+    }
+  }
+
+  @Test
+  void cancellingAfterThePeerClosedWhileNothingWasRequestedEndsSupervisionAndCloseCompletes()
+      throws Exception {
+    ServerSupervisor supervisor = ServerSupervisor.builder().build();
+    List<ServerEvent> serverEvents = new CopyOnWriteArrayList<>();
+    supervisor.events().subscribe(serverEvents::add);
+    try (TestServer server =
+        TestServer.start(
+            0, routes -> routes.get("/ws", supervisor.upgrade(c -> c.close(1001, "bye"))))) {
+      SupervisedConnection connection =
+          Supervisor.create(WebSocketTransport.create(server.uri("/ws"))).connection();
+      BaseSubscriber<Frame> idle =
+          new BaseSubscriber<>() {
+            @Override
+            protected void hookOnSubscribe(Subscription subscription) {
+              // requests nothing: the server's close waits for demand in the transport
+            }
+          };
+      try (EventRecorder events = new EventRecorder(connection.events())) {
+        connection.inbound().subscribe(idle);
+        RealTime.await(
+            "the server's close",
+            () -> serverEvents.stream().anyMatch(ServerEvent.ClientClosed.class::isInstance));
+        RealTime.sleep(Duration.ofMillis(200)); // the client's channel closes and deregisters
+
+        // before the fix, the cancel threw inside the connection's mailbox ("channel not
+        // registered to an event loop"), supervision never ended, and close() waited forever
+        idle.cancel();
+        connection.close().block(Duration.ofSeconds(10));
+
+        events.await(ConnectionEvent.Closed.class, 1);
+        assertThat(connection.state()).isEqualTo(ConnectionState.CLOSED);
       }
     }
   }

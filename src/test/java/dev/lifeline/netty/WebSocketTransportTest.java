@@ -512,6 +512,38 @@ class WebSocketTransportTest {
   }
 
   @Test
+  void cancellingTheFramesAfterThePeersCloseHasDeregisteredTheChannelDoesNotThrow() {
+    ServerSupervisor supervisor = ServerSupervisor.builder().build();
+    TestServer server =
+        closeLater(
+            TestServer.start(
+                0, routes -> routes.ws("/ws", supervisor.handler(c -> c.close(4000, "bye")))));
+    Transport.Connection connection =
+        WebSocketTransport.create(server.uri("/ws")).connect(Flux.never()).block(WAIT);
+    List<Object> signals = new CopyOnWriteArrayList<>();
+    BaseSubscriber<Frame> idle =
+        new BaseSubscriber<>() {
+          @Override
+          protected void hookOnSubscribe(Subscription subscription) {
+            // no demand: the peer's close frame waits for it
+          }
+
+          @Override
+          protected void hookOnNext(Frame frame) {
+            signals.add(frame);
+          }
+        };
+    connection.inbound().subscribe(idle);
+    // the channel closed and left its event loop: a cancel must not ask the channel for its loop
+    await(() -> !((WebSocketConnection) connection).registered());
+
+    idle.cancel();
+
+    assertThat(signals).isEmpty();
+    assertThat(connection.isDisposed()).isTrue();
+  }
+
+  @Test
   void closeSendsTheCloseFrameAndDisposeDoesNot() {
     ServerSupervisor supervisor = ServerSupervisor.builder().build();
     Flux<ServerEvent> serverEvents = supervisor.events().replay().autoConnect(0);
