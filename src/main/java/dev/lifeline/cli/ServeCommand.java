@@ -38,7 +38,8 @@ import reactor.netty.http.server.HttpServer;
     description = {
       "Runs a WebSocket echo server that answers heartbeats and closes silent clients.",
       "Events go to stderr. Runs until interrupted (Ctrl-C, SIGTERM); on the way out it closes"
-          + " every client with 1001 (going away)."
+          + " every client with 1001 (going away), or drains them with 1012 (--drain-window,"
+          + " --reconnect-within)."
     },
     sortOptions = false)
 final class ServeCommand implements Callable<Integer> {
@@ -117,6 +118,24 @@ final class ServeCommand implements Callable<Integer> {
   boolean resume;
 
   @Option(
+      names = "--drain-window",
+      paramLabel = "<duration>",
+      description =
+          "On the way out, close the clients with 1012 (service restart), each at a random instant"
+              + " within this window, instead of all at once with 1001, so that they come back"
+              + " spread (e.g. 10s).")
+  Duration drainWindow;
+
+  @Option(
+      names = "--reconnect-within",
+      paramLabel = "<duration>",
+      description =
+          "On the way out, close the clients with 1012 and the reason 'service restart; reconnect"
+              + " within <N> ms': Lifeline clients wait a random point within it before they"
+              + " reconnect (with --drain-window, or all closed at once without it).")
+  Duration reconnectWithin;
+
+  @Option(
       names = "--events",
       paramLabel = "text|json",
       defaultValue = "text",
@@ -163,6 +182,14 @@ final class ServeCommand implements Callable<Integer> {
               + " quiet, timeout "
               + Durations.format(timeout);
     }
+    if (reconnectWithin != null) {
+      Durations.requirePositive(spec.commandLine(), reconnectWithin, "--reconnect-within");
+      if (reconnectWithin.toMillis() < 1 || reconnectWithin.toMillis() > 999_999_999L) {
+        throw bad(
+            "--reconnect-within must be between 1ms and 999999999ms, was "
+                + Durations.format(reconnectWithin));
+      }
+    }
     ServerSupervisor server = builder.build();
     Disposable events =
         server.events().subscribe(event -> console.err(describe(event, this.events)));
@@ -191,7 +218,7 @@ final class ServeCommand implements Callable<Integer> {
     Thread shutdown =
         new Thread(
             () -> {
-              stop(http, clients, events);
+              stop(server, http, clients, events);
               stopped.countDown();
             },
             "lifeline-shutdown");
@@ -213,7 +240,7 @@ final class ServeCommand implements Callable<Integer> {
     } catch (InterruptedException e) {
       // Interrupted instead of killed (an embedding caller): stop the same way.
       Runtime.getRuntime().removeShutdownHook(shutdown);
-      stop(http, clients, events);
+      stop(server, http, clients, events);
     }
     return 0;
   }
@@ -223,14 +250,29 @@ final class ServeCommand implements Callable<Integer> {
     return client.send(client.inbound()).doFinally(signal -> clients.remove(client));
   }
 
-  /** Tells every client the server is going away (1001), so they reconnect at once, then stops. */
-  private void stop(DisposableServer http, Set<ServerConnection> clients, Disposable events) {
+  /**
+   * Tells every client the server is going away (1001), so they reconnect at once, or drains them
+   * (1012, spread over --drain-window, with the --reconnect-within hint), then stops.
+   */
+  private void stop(
+      ServerSupervisor server,
+      DisposableServer http,
+      Set<ServerConnection> clients,
+      Disposable events) {
     int count = clients.size();
-    Flux.fromIterable(List.copyOf(clients))
-        .flatMap(
-            client -> client.close(1001, "server shutting down").onErrorResume(e -> Mono.empty()))
-        .then()
-        .block(SHUTDOWN);
+    boolean draining = drainWindow != null || reconnectWithin != null;
+    if (draining) {
+      Duration window = drainWindow == null ? Duration.ZERO : drainWindow;
+      (reconnectWithin == null ? server.drain(window) : server.drain(window, reconnectWithin))
+          .onErrorResume(e -> Mono.empty())
+          .block(window.plus(SHUTDOWN));
+    } else {
+      Flux.fromIterable(List.copyOf(clients))
+          .flatMap(
+              client -> client.close(1001, "server shutting down").onErrorResume(e -> Mono.empty()))
+          .then()
+          .block(SHUTDOWN);
+    }
     http.disposeNow(SHUTDOWN);
     events.dispose();
     console.err(
@@ -238,7 +280,11 @@ final class ServeCommand implements Callable<Integer> {
             + " stopped"
             + (count == 0
                 ? ""
-                : " (closed " + count + " client" + (count == 1 ? "" : "s") + " with 1001)"));
+                : " (closed "
+                    + count
+                    + " client"
+                    + (count == 1 ? "" : "s")
+                    + (draining ? " with 1012)" : " with 1001)")));
     console.out().flush();
   }
 

@@ -1,6 +1,7 @@
 package dev.lifeline.internal;
 
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.reactivestreams.Publisher;
@@ -34,6 +35,10 @@ import reactor.util.retry.RetryBackoffSpec;
  * it chose; other {@code Retry} kinds get the event when their companion fires, with the measured
  * delay.
  *
+ * <p>An outage that starts with a draining server's close carrying a {@link ReconnectHint} first
+ * waits a uniformly random point within the hint, then goes on as any other (C12): the reported
+ * delay includes that wait.
+ *
  * <p><b>Confined</b> to the connection's {@link Mailbox}: every method runs inside it and the
  * fields are plain. The companion's signals come from whatever thread the {@code Retry} uses (a
  * timer, for a delay) and hop in before they reach {@link Decisions}; a companion that fires at
@@ -64,6 +69,8 @@ public final class Outage {
   private boolean cancelled;
   private boolean announced;
   private long failedAt;
+  private Disposable spread; // C12: the wait within a draining server's hint, pending
+  private long spreadNanos; // and how long it was
 
   public Outage(
       Retry retry,
@@ -111,6 +118,11 @@ public final class Outage {
   /** Supervision ended: a pending reconnect never fires. */
   public void cancel() {
     cancelled = true;
+    Disposable waiting = spread;
+    spread = null;
+    if (waiting != null) {
+      waiting.dispose();
+    }
     Companion pending = companion;
     companion = null;
     if (pending != null) {
@@ -126,6 +138,33 @@ public final class Outage {
     if (cancelled) {
       return;
     }
+    failedAt = scheduler.now(TimeUnit.NANOSECONDS);
+    long hint = companion == null ? ReconnectHint.nanos(failure) : 0;
+    if (hint == 0) {
+      spreadNanos = 0;
+      present(failure, context);
+      return;
+    }
+    // C12: the outage's first failure is a draining server's close with a "reconnect within"
+    // hint: wait a random whole millisecond within it, then present the failure to the policy
+    spreadNanos =
+        TimeUnit.MILLISECONDS.toNanos(
+            ThreadLocalRandom.current().nextLong(TimeUnit.NANOSECONDS.toMillis(hint) + 1));
+    spread =
+        scheduler.schedule(
+            () ->
+                decide(
+                    () -> {
+                      spread = null;
+                      if (!cancelled) {
+                        present(failure, context);
+                      }
+                    }),
+            spreadNanos,
+            TimeUnit.NANOSECONDS);
+  }
+
+  private void present(Throwable failure, ContextView context) {
     long count = ++failures;
     Companion current = companion;
     boolean fresh = current == null;
@@ -134,7 +173,6 @@ public final class Outage {
       companion = current;
     }
     announced = false;
-    failedAt = scheduler.now(TimeUnit.NANOSECONDS);
     if (fresh) {
       Publisher<?> generated;
       try {
@@ -159,7 +197,7 @@ public final class Outage {
 
   private void announce(long delay, TimeUnit unit) {
     announced = true;
-    events.reconnectScheduled(attempt(), Duration.ofNanos(unit.toNanos(delay)));
+    events.reconnectScheduled(attempt(), Duration.ofNanos(spreadNanos + unit.toNanos(delay)));
   }
 
   /** Runs {@code decision} inside, after whatever runs there now. */

@@ -3,13 +3,13 @@ package dev.lifeline.netty;
 import dev.lifeline.Frame;
 import dev.lifeline.Heartbeat;
 import dev.lifeline.Resume;
+import dev.lifeline.internal.ReconnectHint;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -22,7 +22,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.server.HttpServerRequest;
@@ -30,7 +29,6 @@ import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.http.server.WebsocketServerSpec;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
-import reactor.util.concurrent.Queues;
 
 /**
  * The server half of Lifeline, for Reactor Netty {@code HttpServer} routes: it answers the clients'
@@ -119,12 +117,7 @@ public final class ServerSupervisor {
   /** The physical connections open now, for {@link #drain}: a concurrent set, its own guard. */
   private final Set<ServerSession> open = ConcurrentHashMap.newKeySet();
 
-  // unsafe: emissions are serialised by `delivering` below, without a lock
-  private final Sinks.Many<ServerEvent> events =
-      Sinks.unsafe().many().multicast().onBackpressureBuffer(EVENT_BUFFER, false);
-  private final Queue<ServerEvent> toDeliver = Queues.<ServerEvent>unboundedMultiproducer().get();
-  private final AtomicInteger waiting = new AtomicInteger();
-  private final AtomicInteger delivering = new AtomicInteger();
+  private final ServerEvents events = new ServerEvents(EVENT_BUFFER);
 
   private ServerSupervisor(Builder builder) {
     this.heartbeat = builder.heartbeat;
@@ -293,10 +286,38 @@ public final class ServerSupervisor {
    * after the call are not drained). A resumed session's client resumes it on its next connection,
    * to this server while it still runs. Completes when every connection drained is closed.
    *
+   * <p>The close reason is {@code "service restart"}; {@link #drain(Duration, Duration)} adds a
+   * hint of when to come back.
+   *
    * @throws IllegalArgumentException if {@code window} is negative
    * @since 0.2.0
    */
   public Mono<Void> drain(Duration window) {
+    return drain(window, "service restart");
+  }
+
+  /**
+   * {@link #drain(Duration)} with a hint of when to come back: each close reason reads {@code
+   * "service restart; reconnect within <N> ms"}, {@code N} being {@code reconnectWithin} in whole
+   * milliseconds. A Lifeline client that gets it waits a uniformly random point within {@code
+   * reconnectWithin} before its retry policy's own delay (rule C12), so even clients closed at the
+   * same instant come back spread; other clients see the reason text only.
+   *
+   * @throws IllegalArgumentException if {@code window} is negative, or {@code reconnectWithin} is
+   *     not between 1 ms and 999 999 999 ms
+   * @since 0.2.0
+   */
+  public Mono<Void> drain(Duration window, Duration reconnectWithin) {
+    Objects.requireNonNull(reconnectWithin, "reconnectWithin");
+    if (reconnectWithin.toMillis() < 1 || reconnectWithin.toMillis() > 999_999_999L) {
+      throw new IllegalArgumentException(
+          "reconnectWithin must be between 1 ms and 999999999 ms (about 11.5 days), was "
+              + reconnectWithin);
+    }
+    return drain(window, ReconnectHint.reason("service restart", reconnectWithin));
+  }
+
+  private Mono<Void> drain(Duration window, String reason) {
     Objects.requireNonNull(window, "window");
     if (window.isNegative()) {
       throw new IllegalArgumentException("drain window must not be negative, was " + window);
@@ -309,7 +330,7 @@ public final class ServerSupervisor {
             long at = windowNanos == 0 ? 0 : ThreadLocalRandom.current().nextLong(windowNanos);
             closes.add(
                 Mono.delay(Duration.ofNanos(at), scheduler)
-                    .then(session.close(SERVICE_RESTART, "service restart")));
+                    .then(session.close(SERVICE_RESTART, reason)));
           }
           return Mono.when(closes);
         });
@@ -368,37 +389,9 @@ public final class ServerSupervisor {
     emit(event);
   }
 
-  /**
-   * Called from any event loop. The thread that finds nobody delivering delivers every waiting
-   * event, including those other threads leave meanwhile; the others only leave theirs and return.
-   */
+  /** Called from any event loop; see {@link ServerEvents}. */
   void emit(ServerEvent event) {
-    if (log.isDebugEnabled()) {
-      log.debug("{}", event);
-    }
-    if (waiting.incrementAndGet() > EVENT_BUFFER) {
-      // a subscriber holds up the delivering thread: miss the event rather than grow without bound
-      waiting.decrementAndGet();
-      log.debug("event missed, {} events wait for a slow subscriber: {}", EVENT_BUFFER, event);
-      return;
-    }
-    toDeliver.offer(event);
-    if (delivering.getAndIncrement() != 0) {
-      return;
-    }
-    int missed = 1;
-    do {
-      ServerEvent next;
-      while ((next = toDeliver.poll()) != null) {
-        waiting.decrementAndGet();
-        // Results considered: OK; FAIL_ZERO_SUBSCRIBER and FAIL_OVERFLOW mean nobody listens or a
-        // listener fell behind: events are observations and must never stall a connection.
-        // FAIL_NON_SERIALIZED cannot happen (only the thread that won `delivering` emits);
-        // FAIL_TERMINATED cannot (never completed).
-        events.tryEmitNext(next);
-      }
-      missed = delivering.addAndGet(-missed);
-    } while (missed != 0);
+    events.emit(event);
   }
 
   /**

@@ -48,6 +48,45 @@ class ServeCommandTest {
   }
 
   @Test
+  void withAReconnectHintStoppingDrainsWith1012AndALifelineClientWaitsWithinTheHint()
+      throws Exception {
+    try (CliRun serve = CliRun.start("serve", "--port", "0", "--reconnect-within", "3s")) {
+      Matcher url =
+          LISTENING.matcher(
+              serve.err.await(line -> LISTENING.matcher(line).matches(), WAIT).orElseThrow());
+      assertThat(url.matches()).isTrue();
+      try (CliRun connect =
+          CliRun.start("connect", url.group(1), "--dialect", "text", "--retry-delay", "1m")) {
+        connect.type("before the restart");
+        assertThat(connect.out.await("before the restart"::equals, WAIT)).isPresent();
+
+        serve.interrupt();
+        assertThat(serve.exitCode()).isZero();
+        assertThat(serve.err.all())
+            .last()
+            .asString()
+            .endsWith(" stopped (closed 1 client with 1012)");
+        assertThat(
+                connect.err.await(
+                    line ->
+                        line.contains(" close_code=1012 ")
+                            && line.contains("service restart; reconnect within 3000 ms"),
+                    WAIT))
+            .isPresent();
+        // the policy's 1 min, plus a random point within the server's 3 s
+        String scheduled =
+            connect.err.await(line -> line.contains(" reconnect-scheduled "), WAIT).orElseThrow();
+        Matcher delay = Pattern.compile(" delay_ms=(\\d+)").matcher(scheduled);
+        assertThat(delay.find()).as(scheduled).isTrue();
+        assertThat(Long.parseLong(delay.group(1))).isBetween(60_000L, 63_000L);
+
+        connect.endInput();
+        assertThat(connect.exitCode()).isZero();
+      }
+    }
+  }
+
+  @Test
   void jsonEventsAreOneObjectPerLineWithWholeMillisecondDurationsMatchingTheReason()
       throws Exception {
     try (CliRun serve =

@@ -1,0 +1,42 @@
+package dev.lifeline.internal;
+
+import dev.lifeline.ConnectionClosedException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The "come back within" hint a draining server puts in its close reason, so that its clients
+ * reconnect spread over a window instead of all at once (C12).
+ *
+ * <p>The format, documented for other implementations: the close status is 1001 (going away), 1012
+ * (service restart) or 1013 (try again later), and the reason ends with {@code "reconnect within
+ * <N> ms"}, {@code N} a whole number of milliseconds from 1 to 999 999 999, after the start of the
+ * reason or after {@code "; "}. Example: {@code 1012 "service restart; reconnect within 30000 ms"}.
+ * Anything else carries no hint. Stateless.
+ */
+public final class ReconnectHint {
+  private static final Pattern HINT =
+      Pattern.compile("(?:^|; )reconnect within ([1-9]\\d{0,8}) ms$");
+
+  private ReconnectHint() {}
+
+  /** The close reason {@code what} followed by the hint {@code within}, whole milliseconds. */
+  public static String reason(String what, Duration within) {
+    return what + "; reconnect within " + within.toMillis() + " ms";
+  }
+
+  /** The hint that {@code failure} carries, in nanoseconds; 0 for none. */
+  public static long nanos(Throwable failure) {
+    if (!(failure instanceof ConnectionClosedException closed)) {
+      return 0;
+    }
+    int code = closed.code();
+    if (code != 1001 && code != 1012 && code != 1013) {
+      return 0;
+    }
+    Matcher hint = HINT.matcher(closed.reason());
+    return hint.find() ? TimeUnit.MILLISECONDS.toNanos(Long.parseLong(hint.group(1))) : 0;
+  }
+}
