@@ -71,7 +71,9 @@ public interface Transport {
      * The frames the peer sent, each converted to a {@link Frame} with the transport's buffers
      * released; subscribed to at most once. Ping, pong and close frames are included. When the peer
      * closes the connection this emits the peer's {@link Frame.Close} if there was one and
-     * completes; it errors on an I/O failure. After {@link #dispose()} or {@link
+     * completes; a transport may instead complete at once, without that frame, when no demand is
+     * outstanding, and report it by {@link #peerClose()}, so that the end is not held up by the
+     * subscriber's backpressure. It errors on an I/O failure. After {@link #dispose()} or {@link
      * #close(Frame.Close)} it must terminate promptly: it may still emit the peer's answering close
      * frame, or end with a {@link dev.lifeline.ConnectionClosedException} carrying an error status
      * the peer sent as its own close crossed ours (the supervisor reports that status; any other
@@ -113,6 +115,17 @@ public interface Transport {
      */
     default String subprotocol() {
       return "";
+    }
+
+    /**
+     * The peer's close frame when {@link #inbound()} completed without emitting it, for lack of
+     * demand; null otherwise (emitted, or none: the default). Read after {@code inbound()}
+     * completed.
+     *
+     * @since 0.2.0
+     */
+    default Frame.Close peerClose() {
+      return null;
     }
   }
 }

@@ -366,6 +366,10 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
       }
       return;
     }
+    if (peerClose == null && connection != null) {
+      // the transport completed without the peer's close frame: no demand was outstanding
+      peerClose = connection.peerClose();
+    }
     stop();
     if (!provenAlive
         && death == null

@@ -40,9 +40,10 @@ import reactor.util.context.Context;
  * WebsocketInbound#receiveCloseStatus()} once the frames completed (a {@code Sinks.One}, which
  * keeps the status for a late subscriber, raced with the channel's termination) and emitted as a
  * {@link Frame.Close} after the last frame, unless the peer sent no status (1005) or no close frame
- * at all (1006): then the inbound frames just complete. When this side closed first, the peer's
- * answer ends the frames at once: completion for 1000 or 1001, {@link ConnectionClosedException}
- * for an error status.
+ * at all (1006): then the inbound frames just complete. Without demand at that point the frames
+ * complete at once and the status is kept for {@link #peerClose()}. When this side closed first,
+ * the peer's answer ends the frames at once: completion for 1000 or 1001, {@link
+ * ConnectionClosedException} for an error status.
  *
  * <p><b>Threads.</b> Frames, their end and protocol violations arrive on the channel's event loop;
  * {@code close}, {@code dispose} and the inbound demand come from the supervisor's thread. What
@@ -79,6 +80,9 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
   private final int maxFramePayloadLength;
   private volatile boolean closedHere;
 
+  /** The peer's close frame, when the frames completed without it for lack of demand. */
+  private volatile Frame.Close peerClose;
+
   /** 1 once this side wrote its close frame: a second close() only waits for the same end. */
   @SuppressWarnings("unused") // accessed through CLOSE_WRITTEN
   private volatile int closeWritten;
@@ -106,6 +110,11 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
     // before any frame is read: fragments of one message arrive as one frame
     in.aggregateFrames(maxFramePayloadLength);
     connection.addHandlerLast(HANDLER_NAME, this);
+  }
+
+  @Override
+  public Frame.Close peerClose() {
+    return peerClose;
   }
 
   /** Whether the channel is still registered with its event loop; false once closed and gone. */
@@ -490,6 +499,11 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
       actual.onError(new ConnectionClosedException(close.code(), close.reason()));
     }
 
+    /**
+     * The peer closed: its close frame is emitted if there is demand, otherwise the frames complete
+     * at once and {@link #peerClose()} reports it, so that the supervisor learns of the end
+     * whatever the application's backpressure.
+     */
     private void closeStatus(WebSocketCloseStatus status) {
       Frame.Close close = closeFrame(status);
       if (close == null) {
@@ -499,6 +513,10 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
       last = close;
       if (requested > 0) {
         emitLast();
+      } else if (!cancelled && LAST.compareAndSet(this, close, null)) {
+        // a request racing this completion loses the CAS and emits nothing: one end, once
+        peerClose = close;
+        actual.onComplete();
       }
     }
 

@@ -118,4 +118,39 @@ class CloseWithoutDemandTest {
       }
     }
   }
+
+  @Test
+  void thePeersCloseReachesTheSupervisorWithoutDemandAndItReconnects() throws Exception {
+    ServerSupervisor supervisor = ServerSupervisor.builder().build();
+    try (TestServer server =
+        TestServer.start(
+            0, routes -> routes.get("/ws", supervisor.upgrade(c -> c.close(4000, "bye"))))) {
+      SupervisedConnection connection =
+          Supervisor.create(WebSocketTransport.create(server.uri("/ws")))
+              .retry(reactor.util.retry.Retry.fixedDelay(1, Duration.ofMillis(100)))
+              .connection();
+      BaseSubscriber<Frame> idle =
+          new BaseSubscriber<>() {
+            @Override
+            protected void hookOnSubscribe(Subscription subscription) {
+              // requests nothing, ever
+            }
+          };
+      try (EventRecorder events = new EventRecorder(connection.events())) {
+        connection.inbound().subscribe(idle);
+
+        // before, the close frame waited in the transport for demand that never came: no
+        // Disconnected, no reconnect, the connection CONNECTED to a closed socket
+        ConnectionEvent.Disconnected disconnected =
+            events.await(ConnectionEvent.Disconnected.class, 1);
+        assertThat(disconnected.cause())
+            .isInstanceOf(dev.lifeline.ConnectionClosedException.class)
+            .hasMessageContaining("4000")
+            .hasMessageContaining("bye");
+        events.await(ConnectionEvent.Connecting.class, 2); // the reconnect
+        idle.cancel();
+        connection.close().block(Duration.ofSeconds(10));
+      }
+    }
+  }
 }
