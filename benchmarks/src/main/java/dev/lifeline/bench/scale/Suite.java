@@ -3,6 +3,7 @@ package dev.lifeline.bench.scale;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,6 +75,10 @@ public final class Suite {
     if (parts.contains("storm")) {
       storms.add(suite.storm(stormK, "fixed"));
       storms.add(suite.storm(stormK, "jitter"));
+      // the server stays up (standing in for the instance that takes over) and drains: all at
+      // once, then spread over 5 s with a 10 s hint; clients keep the default fixed 5 s
+      storms.add(suite.drainStorm(stormK, 0, 0));
+      storms.add(suite.drainStorm(stormK, 5_000, 10_000));
     }
     suite.summary(scale, peers, storms);
   }
@@ -139,6 +144,49 @@ public final class Suite {
       if (restarted != null) {
         stop(restarted);
       }
+      stop(client);
+    }
+  }
+
+  /**
+   * A restart by drain: the server closes every client with 1012, spread over {@code windowMs} and
+   * with a {@code hintMs} "reconnect within" hint (none for 0), and stays up; the clients, on the
+   * default fixed 5 s, come back to it.
+   */
+  private Map<String, String> drainStorm(int k, long windowMs, long hintMs) throws Exception {
+    String label = "drain " + windowMs + " ms, hint " + (hintMs == 0 ? "none" : hintMs + " ms");
+    String name = "storm-drain-" + windowMs + "-" + hintMs + "-" + k;
+    say("storm " + name);
+    Process server = startServer(0, name + "-server");
+    int port = Integer.parseInt(waitFor(server, "READY", 30).split(" ")[1]);
+    Process client =
+        startClient(
+            name,
+            "kind=lifeline",
+            "k=" + k,
+            "port=" + port,
+            "hosts=" + HOSTS,
+            "settle=" + settle,
+            "retry=fixed",
+            "storm=true");
+    try {
+      waitFor(client, "STORM_READY", 240);
+      try (PrintWriter commands =
+          new PrintWriter(
+              new OutputStreamWriter(server.getOutputStream(), StandardCharsets.UTF_8), true)) {
+        commands.println("drain " + windowMs + " " + hintMs);
+        waitFor(server, "DRAINED", 120);
+      }
+      String result = waitFor(client, "RESULT", 150);
+      String series = waitFor(client, "ATTEMPTS_PER_100MS", 5);
+      say(result);
+      say(series);
+      Map<String, String> parsed = parse(result);
+      parsed.put("retry", "fixed 5 s, " + label);
+      parsed.put("series", series.substring(series.indexOf(' ') + 1));
+      return parsed;
+    } finally {
+      stop(server);
       stop(client);
     }
   }
@@ -265,7 +313,9 @@ public final class Suite {
     for (Map<String, String> r : peers) {
       row(md, r);
     }
-    md.append("\n## Reconnect storm (server killed, restarted 3 s later)\n\n");
+    md.append(
+        "\n## Reconnect storm (fixed, jitter: server killed, restarted 3 s later;"
+            + " drain: server drains and stays up)\n\n");
     md.append(
         "| retry | K | reconnected | all back after (s) | peak attempts / 100 ms |"
             + " failed attempts | gave up |\n|---|---|---|---|---|---|---|\n");
