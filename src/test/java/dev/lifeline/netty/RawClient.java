@@ -24,6 +24,7 @@ final class RawClient implements AutoCloseable {
   private final DataInputStream in;
   private final OutputStream out;
   private int pings;
+  private Close lastClose;
 
   private RawClient(Socket socket) throws IOException {
     this.socket = socket;
@@ -77,6 +78,44 @@ final class RawClient implements AutoCloseable {
         pings++;
       }
     }
+  }
+
+  /**
+   * The next frame's opcode (0x9 for a ping, counted; 0x8 for a close, its status kept for {@link
+   * #lastClose()}), or -1 when none starts within {@code within}.
+   */
+  int nextOpcode(Duration within) throws IOException {
+    socket.setSoTimeout((int) Math.max(1, within.toMillis()));
+    int first;
+    try {
+      first = in.readUnsignedByte();
+    } catch (SocketTimeoutException none) {
+      return -1;
+    }
+    socket.setSoTimeout(10_000);
+    int second = in.readUnsignedByte();
+    long length = second & 0x7f;
+    if (length == 126) {
+      length = in.readUnsignedShort();
+    } else if (length == 127) {
+      length = in.readLong();
+    }
+    byte[] payload = new byte[(int) length];
+    in.readFully(payload);
+    int opcode = first & 0x0f;
+    if (opcode == 0x9) {
+      pings++;
+    } else if (opcode == 0x8) {
+      int code = ((payload[0] & 0xff) << 8) | (payload[1] & 0xff);
+      lastClose =
+          new Close(code, new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8));
+    }
+    return opcode;
+  }
+
+  /** The close frame {@link #nextOpcode} read, or null. */
+  Close lastClose() {
+    return lastClose;
   }
 
   /** Pings read so far (and never answered). */
