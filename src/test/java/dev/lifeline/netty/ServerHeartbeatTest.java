@@ -90,6 +90,59 @@ class ServerHeartbeatTest {
   }
 
   @Test
+  void inTheSeedsTextDialectTheServerSendsHeartBeatAndAnOkAnswersItUnseenByTheApplication()
+      throws Exception {
+    List<String> reachedTheApplication = new CopyOnWriteArrayList<>();
+    ServerSupervisor supervisor =
+        supervisor(
+            ServerSupervisor.builder()
+                .heartbeat(Heartbeat.text("heart_beat", "ok"))
+                .pingClients(
+                    Heartbeat.text("heart_beat", "ok")
+                        .interval(Duration.ofMillis(200))
+                        .timeout(Duration.ofMillis(300))));
+    try (TestServer server =
+        TestServer.start(
+            0,
+            routes ->
+                routes.get(
+                    "/ws",
+                    supervisor.upgrade(
+                        c ->
+                            c.inbound()
+                                .ofType(dev.lifeline.Frame.Text.class)
+                                .doOnNext(t -> reachedTheApplication.add(t.text()))
+                                .then())))) {
+      List<String> heard = new CopyOnWriteArrayList<>();
+      WebSocket client =
+          HttpClient.newHttpClient()
+              .newWebSocketBuilder()
+              .buildAsync(
+                  URI.create(server.uri("/ws")),
+                  new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(
+                        WebSocket ws, CharSequence text, boolean last) {
+                      heard.add(text.toString());
+                      ws.request(1);
+                      // the seed's client: "heart_beat" is answered with "ok"
+                      return "heart_beat".contentEquals(text) ? ws.sendText("ok", true) : null;
+                    }
+                  })
+              .get(10, TimeUnit.SECONDS);
+
+      RealTime.await(
+          "three answered heartbeats",
+          () -> all(ServerEvent.ClientHeartbeatAnswered.class).size() >= 3);
+
+      assertThat(heard).hasSizeGreaterThanOrEqualTo(3).containsOnly("heart_beat");
+      assertThat(all(ServerEvent.ClientDead.class)).isEmpty();
+      assertThat(reachedTheApplication).as("answers are heartbeat traffic").isEmpty();
+      client.sendClose(1000, "").get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void aClientThatAnswersNothingIsClosedWith1001AfterIntervalPlusTimeout() throws Exception {
     ServerSupervisor supervisor =
         supervisor(
