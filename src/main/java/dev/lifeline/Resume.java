@@ -29,6 +29,18 @@ public final class Resume {
   /** The subprotocol a client offers and a server selects to resume: {@value}. */
   public static final String PROTOCOL = "lifeline.resume.v1";
 
+  /**
+   * Whether {@code selected}, the subprotocol a server selected, is resume: {@value #PROTOCOL}
+   * alone, or {@value #PROTOCOL} joined by {@code '+'} to the application's own subprotocol ({@code
+   * lifeline.resume.v1+chat.v2}), the form offered when the application has subprotocols of its
+   * own, since a handshake selects only one.
+   *
+   * @since 0.2.0
+   */
+  public static boolean isSelected(String selected) {
+    return selected != null && (selected.equals(PROTOCOL) || selected.startsWith(PROTOCOL + "+"));
+  }
+
   /** Default replay buffer bound in frames: {@value}, the outbound buffer's default. */
   public static final int DEFAULT_REPLAY_BUFFER_FRAMES = 1024;
 

@@ -418,7 +418,7 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
 
   /** The handshake completed: with resume selected HELLO goes first, otherwise it runs plain. */
   private void negotiated(Transport.Connection established) {
-    if (Resume.PROTOCOL.equals(established.subprotocol())) {
+    if (Resume.isSelected(established.subprotocol())) {
       resuming = true;
       resumption.greeting();
     } else {

@@ -157,10 +157,7 @@ public final class ServerSupervisor {
     Objects.requireNonNull(application, "application");
     return (in, out) ->
         serve(
-            in,
-            out,
-            application,
-            sessions != null && Resume.PROTOCOL.equals(in.selectedSubprotocol()));
+            in, out, application, sessions != null && Resume.isSelected(in.selectedSubprotocol()));
   }
 
   private Publisher<Void> serve(
@@ -211,11 +208,14 @@ public final class ServerSupervisor {
    * }</pre>
    *
    * <p>A client that offers {@value Resume#PROTOCOL} gets it selected and a session ({@link
-   * #handler} then runs the application once per session); any other client is served as {@link
-   * #handler} serves it, selecting the first of {@code subprotocols} it offers. (Reactor Netty's
-   * {@code routes.ws(path, handler, spec)} cannot do both: with subprotocols in its spec it never
-   * runs the handler for a client that offers none.) A request that is not a WebSocket upgrade gets
-   * 404, as with {@code routes.ws}.
+   * #handler} then runs the application once per session); with {@code subprotocols} of the
+   * application's own, it must offer one of them joined to it, {@code lifeline.resume.v1+chat.v2}
+   * (a Lifeline client with {@code WebSocketTransport.subprotocols("chat.v2")} does), and that
+   * joined form is selected. Any other client is served as {@link #handler} serves it, selecting
+   * the first of {@code subprotocols} it offers. (Reactor Netty's {@code routes.ws(path, handler,
+   * spec)} cannot do both: with subprotocols in its spec it never runs the handler for a client
+   * that offers none.) A request that is not a WebSocket upgrade gets 404, as with {@code
+   * routes.ws}.
    *
    * @param subprotocols the application's own subprotocols, if any
    * @since 0.2.0
@@ -223,32 +223,47 @@ public final class ServerSupervisor {
   public BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> upgrade(
       Function<ServerConnection, Publisher<Void>> application, String... subprotocols) {
     BiFunction<WebsocketInbound, WebsocketOutbound, Publisher<Void>> handler = handler(application);
-    WebsocketServerSpec plain = spec(List.of(subprotocols));
+    List<String> own = List.of(subprotocols);
+    WebsocketServerSpec plain = spec(own);
     WebsocketServerSpec resuming = spec(List.of());
     return (request, response) -> {
       if (!request.requestHeaders().containsValue(HttpHeaderNames.CONNECTION, "upgrade", true)) {
         return response.sendNotFound();
       }
-      if (sessions != null
-          && offers(request.requestHeaders().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL))) {
+      String selected =
+          sessions == null
+              ? null
+              : resumeOffer(
+                  request.requestHeaders().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL), own);
+      if (selected != null) {
         // selected here: the handshaker knows no subprotocol, keeps this header and runs the
         // handler, which tells a resume connection by the same header
-        response.header(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, Resume.PROTOCOL);
+        response.header(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, selected);
         return response.sendWebsocket((in, out) -> serve(in, out, application, true), resuming);
       }
       return response.sendWebsocket(handler, plain);
     };
   }
 
-  private static boolean offers(List<String> headers) {
+  /**
+   * The resume subprotocol to select among the client's offer, or null: {@code lifeline.resume.v1}
+   * alone when the application has no subprotocol of its own, otherwise the first offered {@code
+   * lifeline.resume.v1+<own>} whose {@code <own>} is one of {@code own}.
+   */
+  private static String resumeOffer(List<String> headers, List<String> own) {
     for (String header : headers) {
-      for (String offered : header.split(",")) {
-        if (offered.trim().equals(Resume.PROTOCOL)) {
-          return true;
+      for (String token : header.split(",")) {
+        String offered = token.trim();
+        if (own.isEmpty()
+            ? offered.equals(Resume.PROTOCOL)
+            : Resume.isSelected(offered)
+                && own.contains(
+                    offered.substring(Math.min(offered.length(), Resume.PROTOCOL.length() + 1)))) {
+          return offered;
         }
       }
     }
-    return false;
+    return null;
   }
 
   private WebsocketServerSpec spec(List<String> subprotocols) {

@@ -332,9 +332,13 @@ public final class WebSocketTransport implements Transport {
   }
 
   /**
-   * As {@link #connect(Publisher)}, offering {@code offered} ahead of this transport's own
+   * As {@link #connect(Publisher)}, offering {@code offered} as well as this transport's own
    * {@linkplain #subprotocols(String...) subprotocols}; the connection's {@link
-   * Connection#subprotocol()} is the one the server selected.
+   * Connection#subprotocol()} is the one the server selected. Without subprotocols of its own it
+   * offers {@code offered}. With them, since a handshake selects only one, it offers each of {@code
+   * offered} joined by {@code '+'} to each of its own, then its own alone: {@code
+   * lifeline.resume.v1+chat.v2, chat.v2}; a server that knows the joined form selects it, any other
+   * selects one of the application's own as before.
    *
    * @since 0.2.0
    */
@@ -344,11 +348,16 @@ public final class WebSocketTransport implements Transport {
     if (offered.isEmpty()) {
       return connect(outbound);
     }
-    List<String> all = new java.util.ArrayList<>(offered);
-    for (String own : subprotocols) {
-      if (!all.contains(own)) {
-        all.add(own);
+    List<String> all = new java.util.ArrayList<>();
+    if (subprotocols.isEmpty()) {
+      all.addAll(offered);
+    } else {
+      for (String optional : offered) {
+        for (String own : subprotocols) {
+          all.add(optional + "+" + own);
+        }
       }
+      all.addAll(subprotocols);
     }
     return WebSocketAttempt.connect(
         this, outbound, websocketSpec(all, maxFramePayloadLength, compress), offered);
