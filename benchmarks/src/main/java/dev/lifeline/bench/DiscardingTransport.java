@@ -30,8 +30,12 @@ final class DiscardingTransport implements Transport {
   static final int PREFETCH = 256;
   static final int REFILL = PREFETCH / 2;
 
+  /** How often an acknowledging peer acknowledges: the client's default, every 32 data frames. */
+  static final int ACK_EVERY = dev.lifeline.Resume.DEFAULT_ACK_EVERY_FRAMES;
+
   private final Blackhole blackhole;
   private final String subprotocol;
+  private final boolean acknowledging;
 
   /** The writer of the most recent connection: what a bare application would call directly. */
   volatile Writer writer;
@@ -45,19 +49,29 @@ final class DiscardingTransport implements Transport {
 
   /** Its connections say the peer selected {@code subprotocol} ("" for none). */
   DiscardingTransport(Blackhole blackhole, String subprotocol) {
+    this(blackhole, subprotocol, false);
+  }
+
+  /**
+   * As above; when {@code acknowledging}, the peer acknowledges the data frames it is sent, every
+   * {@link #ACK_EVERY}, as a resuming server does ({@code lifeline.resume.v1} ACK messages, sent
+   * inbound from the writing thread), so that a resuming client's replay buffer empties.
+   */
+  DiscardingTransport(Blackhole blackhole, String subprotocol, boolean acknowledging) {
     this.blackhole = blackhole;
     this.subprotocol = subprotocol;
+    this.acknowledging = acknowledging;
   }
 
   @Override
   public Mono<Connection> connect(Publisher<Frame> outbound) {
     return Mono.fromSupplier(
         () -> {
-          Writer w = new Writer(blackhole);
-          writer = w;
-          outbound.subscribe(w);
           Silent c = new Silent(subprotocol);
+          Writer w = new Writer(blackhole, acknowledging ? c : null);
+          writer = w;
           connection = c;
+          outbound.subscribe(w);
           return c;
         });
   }
@@ -65,11 +79,14 @@ final class DiscardingTransport implements Transport {
   /** Writes frames to the blackhole; requests in batches like Reactor Netty's MonoSendMany. */
   static final class Writer implements CoreSubscriber<Frame> {
     private final Blackhole blackhole;
+    private final Silent acknowledger;
     private Subscription subscription;
     private int sinceRefill;
+    private long dataFrames;
 
-    Writer(Blackhole blackhole) {
+    Writer(Blackhole blackhole, Silent acknowledger) {
       this.blackhole = blackhole;
+      this.acknowledger = acknowledger;
     }
 
     @Override
@@ -81,6 +98,11 @@ final class DiscardingTransport implements Transport {
     @Override
     public void onNext(Frame frame) {
       blackhole.consume(frame);
+      if (acknowledger != null
+          && dev.lifeline.internal.ResumeMessages.isData(frame)
+          && ++dataFrames % ACK_EVERY == 0) {
+        acknowledger.send(dev.lifeline.internal.ResumeMessages.ack(dataFrames));
+      }
       if (++sinceRefill == REFILL) {
         sinceRefill = 0;
         subscription.request(REFILL);

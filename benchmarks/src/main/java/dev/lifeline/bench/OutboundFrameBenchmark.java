@@ -53,6 +53,10 @@ import reactor.core.scheduler.Schedulers;
  *   <li>{@code supervisedStreamBatch}: {@code send(Flux.fromArray(frames))} of {@value #BATCH}
  *       frames per call, subscribed with one reused subscriber; per frame, so the stream's own
  *       subscription is amortized over the batch (the echo benchmark's streaming client).
+ *   <li>{@code supervisedStreamResume}: {@code supervisedStream} with {@code lifeline.resume.v1}
+ *       negotiated against a fake peer that acknowledges every 32 data frames; {@code peerAckOnly}
+ *       is what that peer allocates for its acknowledgements, per frame, to tell the client's share
+ *       apart.
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -147,6 +151,67 @@ public class OutboundFrameBenchmark {
       }
       connection.close().block(Duration.ofSeconds(10));
     }
+  }
+
+  /**
+   * {@link SupervisedStream} with {@code lifeline.resume.v1} negotiated: every frame also goes
+   * through the replay buffer, and the peer acknowledges every 32 data frames.
+   */
+  @State(Scope.Thread)
+  public static class SupervisedStreamResume {
+    SupervisedConnection connection;
+    Sinks.Many<Frame> sink;
+    final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+    @Setup(Level.Trial)
+    public void open(Blackhole blackhole) {
+      DiscardingTransport transport =
+          new DiscardingTransport(blackhole, dev.lifeline.Resume.PROTOCOL, true);
+      connection =
+          Supervisor.create(transport)
+              .heartbeat(Heartbeat.ping().interval(Duration.ofHours(1)))
+              .scheduler(Schedulers.parallel())
+              .resume(dev.lifeline.Resume.defaults())
+              .connection();
+      connection.inbound().subscribe();
+      transport.connection.send(
+          dev.lifeline.internal.ResumeMessages.welcome(
+              dev.lifeline.internal.ResumeMessages.NEW,
+              0,
+              new byte[dev.lifeline.internal.ResumeMessages.SESSION_ID_LENGTH]));
+      sink = Sinks.many().unicast().onBackpressureBuffer();
+      connection.send(sink.asFlux()).subscribe(null, failure::set);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      if (failure.get() != null) {
+        throw new IllegalStateException("the streaming send failed", failure.get());
+      }
+      connection.close().block(Duration.ofSeconds(10));
+    }
+  }
+
+  /**
+   * What the fake peer of {@link SupervisedStreamResume} allocates per frame for its
+   * acknowledgements (one ACK per 32 frames), to subtract: a real peer allocates it in its own
+   * process.
+   */
+  @State(Scope.Thread)
+  public static class AckCounter {
+    long count;
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(DiscardingTransport.ACK_EVERY)
+  public Frame peerAckOnly(AckCounter state) {
+    state.count += DiscardingTransport.ACK_EVERY;
+    return dev.lifeline.internal.ResumeMessages.ack(state.count);
+  }
+
+  @Benchmark
+  public Sinks.EmitResult supervisedStreamResume(SupervisedStreamResume state) {
+    return state.sink.tryEmitNext(FRAME);
   }
 
   @Benchmark
