@@ -55,6 +55,9 @@ echo "== 2c. Resume: heap per idle connection with and without a session on each
 java -Xmx1g -cp "$jar" dev.lifeline.bench.socket.IdleSessionHeap k=1000 rounds=3 \
   > "$out/idle-session.txt" 2>&1
 grep RESULT "$out/idle-session.txt"
+java -Xmx1g -cp "$jar" dev.lifeline.bench.socket.IdleSessionHeap k=1000 rounds=3 split=1 \
+  > "$out/idle-session-by-side.txt" 2>&1
+grep RESULT "$out/idle-session-by-side.txt"
 
 echo "== 3-5. Scale, peers, reconnect storm (separate JVMs on loopback)"
 java -cp "$jar" dev.lifeline.bench.scale.Suite mode="$mode" out="$out/scale" \
