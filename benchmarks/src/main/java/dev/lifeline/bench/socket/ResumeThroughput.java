@@ -28,9 +28,11 @@ import reactor.netty.http.server.HttpServer;
  * divided by a control message's wire size, is the acknowledgement traffic.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.lifeline.bench.socket.ResumeThroughput
- * [frames=500000] [warmup=4] [rounds=8] [ackFrames=200000]}
+ * [frames=500000] [warmup=4] [rounds=8] [ackFrames=200000] [ackEvery=32]}
  */
 public final class ResumeThroughput {
+  /** The resume settings of both ends: the defaults, or {@code ackEvery=<frames>}. */
+  private static Resume settings = Resume.defaults();
 
   private ResumeThroughput() {}
 
@@ -39,9 +41,13 @@ public final class ResumeThroughput {
     int warmup = EchoThroughput.intArg(args, "warmup", 4);
     int rounds = EchoThroughput.intArg(args, "rounds", 8);
     int ackFrames = EchoThroughput.intArg(args, "ackFrames", 200_000);
+    int ackEvery = EchoThroughput.intArg(args, "ackEvery", Resume.DEFAULT_ACK_EVERY_FRAMES);
+    settings =
+        Resume.defaults()
+            .withAckEvery(ackEvery, Math.max(Resume.DEFAULT_ACK_EVERY_BYTES, ackEvery * 1024L));
 
     DisposableServer plain = start(ServerSupervisor.builder().build());
-    DisposableServer resuming = start(ServerSupervisor.builder().resume(Resume.defaults()).build());
+    DisposableServer resuming = start(ServerSupervisor.builder().resume(settings).build());
     String plainUri = "ws://127.0.0.1:" + plain.port() + "/ws";
     String resumeUri = "ws://127.0.0.1:" + resuming.port() + "/ws";
 
@@ -173,6 +179,6 @@ public final class ResumeThroughput {
 
   private static Supervisor supervisor(String uri, boolean resume) {
     Supervisor supervisor = Supervisor.create(WebSocketTransport.create(uri));
-    return resume ? supervisor.resume(Resume.defaults()) : supervisor;
+    return resume ? supervisor.resume(settings) : supervisor;
   }
 }
