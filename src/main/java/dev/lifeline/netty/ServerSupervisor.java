@@ -233,7 +233,7 @@ public final class ServerSupervisor {
       String selected =
           sessions == null
               ? null
-              : resumeOffer(
+              : ResumeOffer.select(
                   request.requestHeaders().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL), own);
       if (selected != null) {
         // selected here: the handshaker knows no subprotocol, keeps this header and runs the
@@ -243,27 +243,6 @@ public final class ServerSupervisor {
       }
       return response.sendWebsocket(handler, plain);
     };
-  }
-
-  /**
-   * The resume subprotocol to select among the client's offer, or null: {@code lifeline.resume.v1}
-   * alone when the application has no subprotocol of its own, otherwise the first offered {@code
-   * lifeline.resume.v1+<own>} whose {@code <own>} is one of {@code own}.
-   */
-  private static String resumeOffer(List<String> headers, List<String> own) {
-    for (String header : headers) {
-      for (String token : header.split(",")) {
-        String offered = token.trim();
-        if (own.isEmpty()
-            ? offered.equals(Resume.PROTOCOL)
-            : Resume.isSelected(offered)
-                && own.contains(
-                    offered.substring(Math.min(offered.length(), Resume.PROTOCOL.length() + 1)))) {
-          return offered;
-        }
-      }
-    }
-    return null;
   }
 
   private WebsocketServerSpec spec(List<String> subprotocols) {
