@@ -225,9 +225,11 @@ public final class Supervisor {
 
   /**
    * A copy that resumes sessions with {@code resume}: it offers the subprotocol {@value
-   * Resume#PROTOCOL}, and when the server selects it (a {@code ServerSupervisor} with resume does),
-   * a reconnect loses and duplicates no frame in either direction; see {@link Resume}. Against a
-   * server that does not select it nothing changes. {@code null} turns resume off (the default).
+   * Resume#PROTOCOL} (joined to each of the transport's own, {@code lifeline.resume.v1+chat.v2},
+   * when it has some), and when the server selects it (a {@code ServerSupervisor} with resume
+   * does), a reconnect loses and duplicates no frame in either direction; see {@link Resume}.
+   * Against a server that does not select it nothing changes. {@code null} turns resume off (the
+   * default).
    *
    * <p>Resume counts every text and binary frame as data, so it needs a heartbeat of RFC 6455
    * control frames ({@link Heartbeat#ping()}, the default).

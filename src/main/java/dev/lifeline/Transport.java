@@ -36,10 +36,12 @@ public interface Transport {
 
   /**
    * As {@link #connect(Publisher)}, offering the peer {@code subprotocols} (RFC 6455 {@code
-   * Sec-WebSocket-Protocol}) ahead of any the transport offers itself; {@link
-   * Connection#subprotocol()} tells which one the peer selected. A {@link Supervisor} with {@link
-   * Resume} offers {@value Resume#PROTOCOL} this way. The default ignores the offer, as a transport
-   * that cannot negotiate: its connections then never select one, and resume stays off.
+   * Sec-WebSocket-Protocol}) as well as any the transport offers itself (a transport with its own
+   * may join each of these to each of its own with {@code '+'}, as {@code WebSocketTransport} does,
+   * since a handshake selects only one); {@link Connection#subprotocol()} tells which one the peer
+   * selected. A {@link Supervisor} with {@link Resume} offers {@value Resume#PROTOCOL} this way.
+   * The default ignores the offer, as a transport that cannot negotiate: its connections then never
+   * select one, and resume stays off.
    *
    * @param subprotocols the subprotocols to offer first, most preferred first
    * @since 0.2.0

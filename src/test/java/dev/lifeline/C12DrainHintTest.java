@@ -58,6 +58,7 @@ class C12DrainHintTest {
       Connecting again = client.events().nextSkippingOthers(Connecting.class);
       long at = millis(again);
       assertThat(at).as("close + u + d, u in [0, 10000]").isBetween(1_000 + D, 1_000 + D + 10_000);
+      assertThat(scheduled.time().toEpochMilli()).as("announced at the close").isEqualTo(1_000);
       assertThat(scheduled.delay())
           .as("the reported delay is u + d")
           .isEqualTo(Duration.ofMillis(at - 1_000));
@@ -112,14 +113,48 @@ class C12DrainHintTest {
   }
 
   @Test
+  void aSecondHintedCloseBeforeTheConnectionProvedAliveIsNotSpreadAgain() {
+    Supervised client = connect();
+    clock.advanceTo(1_000);
+    clock.transport.lastPeer().close(1012, "service restart; reconnect within 3000 ms");
+    clock.advance(D + 3_000);
+    assertThat(clock.transport.attempts()).isEqualTo(2);
+    client.events().nextSkippingOthers(Connecting.class);
+    long back = millis(client.events().nextSkippingOthers(Connecting.class));
+
+    // the same outage: the new connection delivered nothing, so the hint is not honoured twice
+    clock.advanceTo(back + 10);
+    clock.transport.lastPeer().close(1012, "service restart; reconnect within 3000 ms");
+    clock.advance(D - 1);
+    assertThat(clock.transport.attempts()).isEqualTo(2);
+    clock.advance(1);
+    assertThat(clock.transport.attempts()).as("close + d exactly").isEqualTo(3);
+    reading.forEach(Disposable::dispose);
+  }
+
+  @Test
+  void aHintBeyondFiveMinutesIsHonouredAsFiveMinutes() {
+    Supervised client = connect();
+    clock.advanceTo(1_000);
+    clock.transport.lastPeer().close(1012, "service restart; reconnect within 999999999 ms");
+    clock.advance(D + 300_000);
+    // (later attempts may follow: the new connection's silent peer is found dead meanwhile)
+    client.events().nextSkippingOthers(Connecting.class);
+    assertThat(millis(client.events().nextSkippingOthers(Connecting.class)))
+        .as("reconnected within the 5 min cap, not days later")
+        .isBetween(1_000 + D, 1_000 + D + 300_000);
+    reading.forEach(Disposable::dispose);
+  }
+
+  @Test
   void closingWhileWaitingWithinTheHintCancelsTheWaitAndNoReconnectFollows() {
     Supervised client = connect();
     clock.advanceTo(1_000);
-    clock.transport.lastPeer().close(1012, "service restart; reconnect within 600000 ms");
-    clock.advance(1);
+    clock.transport.lastPeer().close(1012, "service restart; reconnect within 200000 ms");
+    clock.advance(D + 1); // the policy's delay is over: the hint's wait is pending
 
     client.connection().close().block(Duration.ofSeconds(1));
-    clock.advance(600_000 + D);
+    clock.advance(200_000 + D);
 
     assertThat(clock.transport.attempts()).isEqualTo(1);
     assertThat(clock.scheduler.pending()).as("timers left").isZero();

@@ -259,6 +259,9 @@ final class ServeCommand implements Callable<Integer> {
       DisposableServer http,
       Set<ServerConnection> clients,
       Disposable events) {
+    // stop accepting first: a client that comes back while the others drain must find no server
+    // here (and go to another, or retry), not a dying one that cuts it without a close
+    http.channel().close().awaitUninterruptibly(SHUTDOWN.toMillis());
     int count = clients.size();
     boolean draining = drainWindow != null || reconnectWithin != null;
     if (draining) {

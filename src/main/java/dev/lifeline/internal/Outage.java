@@ -35,9 +35,9 @@ import reactor.util.retry.RetryBackoffSpec;
  * it chose; other {@code Retry} kinds get the event when their companion fires, with the measured
  * delay.
  *
- * <p>An outage that starts with a draining server's close carrying a {@link ReconnectHint} first
- * waits a uniformly random point within the hint, then goes on as any other (C12): the reported
- * delay includes that wait.
+ * <p>An outage that starts with a draining server's close carrying a {@link ReconnectHint} goes to
+ * the policy at once, as any other; the reconnect it fires then waits a further uniformly random
+ * point within the hint (C12). The reported delay includes that wait.
  *
  * <p><b>Confined</b> to the connection's {@link Mailbox}: every method runs inside it and the
  * fields are plain. The companion's signals come from whatever thread the {@code Retry} uses (a
@@ -70,7 +70,7 @@ public final class Outage {
   private boolean announced;
   private long failedAt;
   private Disposable spread; // C12: the wait within a draining server's hint, pending
-  private long spreadNanos; // and how long it was
+  private long spreadNanos; // C12: the wait the reconnect the policy fires next adds
 
   public Outage(
       Retry retry,
@@ -139,17 +139,25 @@ public final class Outage {
       return;
     }
     failedAt = scheduler.now(TimeUnit.NANOSECONDS);
+    // C12: the outage's first failure is a draining server's close with a "reconnect within"
+    // hint: the reconnect the policy fires waits a further random whole millisecond within it
     long hint = companion == null ? ReconnectHint.nanos(failure) : 0;
-    if (hint == 0) {
-      spreadNanos = 0;
-      present(failure, context);
+    spreadNanos =
+        hint == 0
+            ? 0
+            : TimeUnit.MILLISECONDS.toNanos(
+                ThreadLocalRandom.current().nextLong(TimeUnit.NANOSECONDS.toMillis(hint) + 1));
+    present(failure, context);
+  }
+
+  /** Inside: the policy fired; the reconnect goes now, or after the hint's wait (C12). */
+  private void fire() {
+    long wait = spreadNanos;
+    spreadNanos = 0;
+    if (wait == 0) {
+      decisions.reconnect();
       return;
     }
-    // C12: the outage's first failure is a draining server's close with a "reconnect within"
-    // hint: wait a random whole millisecond within it, then present the failure to the policy
-    spreadNanos =
-        TimeUnit.MILLISECONDS.toNanos(
-            ThreadLocalRandom.current().nextLong(TimeUnit.NANOSECONDS.toMillis(hint) + 1));
     spread =
         scheduler.schedule(
             () ->
@@ -157,10 +165,10 @@ public final class Outage {
                     () -> {
                       spread = null;
                       if (!cancelled) {
-                        present(failure, context);
+                        decisions.reconnect();
                       }
                     }),
-            spreadNanos,
+            wait,
             TimeUnit.NANOSECONDS);
   }
 
@@ -246,9 +254,9 @@ public final class Outage {
             }
             if (!announced) {
               long waited = scheduler.now(TimeUnit.NANOSECONDS) - failedAt;
-              events.reconnectScheduled(attempt(), Duration.ofNanos(waited));
+              events.reconnectScheduled(attempt(), Duration.ofNanos(waited + spreadNanos));
             }
-            decisions.reconnect();
+            fire();
           });
     }
 

@@ -14,11 +14,17 @@ import java.util.regex.Pattern;
  * (service restart) or 1013 (try again later), and the reason ends with {@code "reconnect within
  * <N> ms"}, {@code N} a whole number of milliseconds from 1 to 999 999 999, after the start of the
  * reason or after {@code "; "}. Example: {@code 1012 "service restart; reconnect within 30000 ms"}.
- * Anything else carries no hint. Stateless.
+ * Anything else carries no hint; a hint above {@link #MAX} counts as {@link #MAX}. Stateless.
  */
 public final class ReconnectHint {
+  /**
+   * The longest wait a client honours: 5 min. A larger hint (a misconfigured server or proxy) is
+   * cut to it, so that no hint can keep clients away for days.
+   */
+  public static final Duration MAX = Duration.ofMinutes(5);
+
   private static final Pattern HINT =
-      Pattern.compile("(?:^|; )reconnect within ([1-9]\\d{0,8}) ms$");
+      Pattern.compile("(?:^|; )reconnect within ([1-9]\\d{0,8}) ms\\z");
 
   private ReconnectHint() {}
 
@@ -37,6 +43,9 @@ public final class ReconnectHint {
       return 0;
     }
     Matcher hint = HINT.matcher(closed.reason());
-    return hint.find() ? TimeUnit.MILLISECONDS.toNanos(Long.parseLong(hint.group(1))) : 0;
+    if (!hint.find()) {
+      return 0;
+    }
+    return Math.min(TimeUnit.MILLISECONDS.toNanos(Long.parseLong(hint.group(1))), MAX.toNanos());
   }
 }

@@ -294,8 +294,10 @@ public final class ServerSupervisor {
    * {@link #drain(Duration)} with a hint of when to come back: each close reason reads {@code
    * "service restart; reconnect within <N> ms"}, {@code N} being {@code reconnectWithin} in whole
    * milliseconds. A Lifeline client that gets it waits a uniformly random point within {@code
-   * reconnectWithin} before its retry policy's own delay (rule C12), so even clients closed at the
-   * same instant come back spread; other clients see the reason text only.
+   * reconnectWithin} (at most 5 min) on top of its retry policy's own delay (rule C12), so even
+   * clients closed at the same instant come back spread; other clients see the reason text only.
+   * With resume, keep the hint plus the clients' retry delay well below the {@linkplain
+   * Builder#sessionTimeout session timeout}, or sessions expire before their clients return.
    *
    * @throws IllegalArgumentException if {@code window} is negative, or {@code reconnectWithin} is
    *     not between 1 ms and 999 999 999 ms
@@ -303,7 +305,8 @@ public final class ServerSupervisor {
    */
   public Mono<Void> drain(Duration window, Duration reconnectWithin) {
     Objects.requireNonNull(reconnectWithin, "reconnectWithin");
-    if (reconnectWithin.toMillis() < 1 || reconnectWithin.toMillis() > 999_999_999L) {
+    if (reconnectWithin.compareTo(Duration.ofMillis(1)) < 0
+        || reconnectWithin.compareTo(Duration.ofMillis(999_999_999L)) > 0) {
       throw new IllegalArgumentException(
           "reconnectWithin must be between 1 ms and 999999999 ms (about 11.5 days), was "
               + reconnectWithin);
@@ -418,9 +421,12 @@ public final class ServerSupervisor {
      * Resume sessions with {@code resume} (null, the default: off): a client that offers {@value
      * Resume#PROTOCOL} on a route made with {@link ServerSupervisor#upgrade} gets a session that
      * outlives its connections, and the application's handler runs once per session, so {@code c ->
-     * c.send(c.inbound())} is an exactly-once echo across outages. Clients that do not offer it are
-     * served as before. On resume connections every text and binary frame is data: no text
-     * heartbeat is answered (Lifeline clients heartbeat with RFC pings when resuming).
+     * c.send(c.inbound())} is an exactly-once echo across outages. With subprotocols of the
+     * application's own on that route, a client that offers one of them must offer it joined,
+     * {@code lifeline.resume.v1+chat.v2}, to resume (see {@link ServerSupervisor#upgrade}). Clients
+     * that do not offer it are served as before. On resume connections every text and binary frame
+     * is data: no text heartbeat is answered (Lifeline clients heartbeat with RFC pings when
+     * resuming).
      *
      * @since 0.2.0
      */

@@ -19,8 +19,10 @@ import org.junit.jupiter.api.Timeout;
  * <p>Lincheck's stress mode is not used: after the model checker, its class redefinition fails
  * beside BlockHound in the same JVM; {@link MailboxStressTest} is the real-thread version.
  *
- * <p>The state the tasks touch is plain fields, as the connection's is, so an overlap or a lost
- * publication shows as a wrong count; {@code busy} and {@code depth} catch an overlap directly.
+ * <p>The state the tasks touch is plain fields, as the connection's is, so an overlap shows as a
+ * wrong count; {@code busy} and {@code depth} catch it directly. The model checker assumes
+ * sequentially consistent memory, so it cannot show a missing fence: that is {@link
+ * MailboxStressTest}'s part, on real threads.
  */
 public class MailboxLincheckTest {
   private final Mailbox mailbox = new Mailbox(this::demanded);

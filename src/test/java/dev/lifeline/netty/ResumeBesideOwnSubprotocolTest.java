@@ -54,6 +54,9 @@ class ResumeBesideOwnSubprotocolTest {
           .isEqualTo("lifeline.resume.v1+" + OWN);
       // resume alone does not carry the application's subprotocol: plain chat.v2
       assertThat(selectedFor(server, "lifeline.resume.v1", OWN)).isEqualTo(OWN);
+      // a client without subprotocols of its own still resumes (the route would not run at all
+      // for a plain handshake that selects none of its subprotocols)
+      assertThat(selectedFor(server, "lifeline.resume.v1")).isEqualTo("lifeline.resume.v1");
       // joined to a subprotocol the route does not speak: plain negotiation
       assertThat(selectedFor(server, "lifeline.resume.v1+other", OWN)).isEqualTo(OWN);
     }

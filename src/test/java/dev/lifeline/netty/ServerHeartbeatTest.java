@@ -100,7 +100,7 @@ class ServerHeartbeatTest {
                 .pingClients(
                     Heartbeat.text("heart_beat", "ok")
                         .interval(Duration.ofMillis(200))
-                        .timeout(Duration.ofMillis(300))));
+                        .timeout(Duration.ofSeconds(5))));
     try (TestServer server =
         TestServer.start(
             0,
