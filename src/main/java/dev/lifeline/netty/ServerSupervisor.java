@@ -84,6 +84,8 @@ public final class ServerSupervisor {
   /**
    * The default close timeout: 5 s, how long a close this server starts waits for the client's
    * answering close frame before it closes the connection anyway.
+   *
+   * @since 0.1.0
    */
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
@@ -91,6 +93,8 @@ public final class ServerSupervisor {
    * The default time a resume session waits for its client after losing its connection: 3 min,
    * longer than a client with Lifeline's defaults keeps trying (5 attempts 5 s apart, each allowed
    * 10 s to connect and 10 s for the upgrade: at most 125 s), so such a client always resumes.
+   *
+   * @since 0.2.0
    */
   public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofMinutes(3);
 

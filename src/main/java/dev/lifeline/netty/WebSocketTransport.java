@@ -72,10 +72,18 @@ public final class WebSocketTransport implements Transport {
   /** The default largest frame payload accepted from the peer: 65536 bytes. */
   public static final int DEFAULT_MAX_FRAME_PAYLOAD_LENGTH = 65536;
 
-  /** The default time allowed to open the TCP connection: 10 seconds. */
+  /**
+   * The default time allowed to open the TCP connection: 10 seconds.
+   *
+   * @since 0.1.0
+   */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
-  /** The default time allowed for the upgrade's answer once connected: 10 seconds. */
+  /**
+   * The default time allowed for the upgrade's answer once connected: 10 seconds.
+   *
+   * @since 0.1.0
+   */
   public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
   private static final Consumer<HttpHeaders> NO_HEADERS = headers -> {};
