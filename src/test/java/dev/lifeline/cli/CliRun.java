@@ -73,6 +73,11 @@ final class CliRun implements AutoCloseable {
     stdin.close();
   }
 
+  /** Whether the command is still running. */
+  boolean running() {
+    return !exit.isDone();
+  }
+
   /** Interrupts the command's thread, as a signal would stop the process. */
   void interrupt() {
     thread.interrupt();

@@ -87,6 +87,35 @@ class ServeCommandTest {
   }
 
   @Test
+  void aDrainingServeStopsAcceptingBeforeItClosesItsClients() throws Exception {
+    try (CliRun serve = CliRun.start("serve", "--port", "0", "--drain-window", "0s")) {
+      Matcher url =
+          LISTENING.matcher(
+              serve.err.await(line -> LISTENING.matcher(line).matches(), WAIT).orElseThrow());
+      assertThat(url.matches()).isTrue();
+      int port = java.net.URI.create(url.group(1)).getPort();
+      // a client that never answers the close keeps the drain going for the 5 s close timeout
+      try (dev.lifeline.netty.RawClient silent = dev.lifeline.netty.RawClient.connect(port)) {
+        assertThat(serve.err.await(line -> line.contains(" client-connected "), WAIT)).isPresent();
+        serve.interrupt();
+
+        boolean refused = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (!refused && System.nanoTime() < deadline) {
+          try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+            Thread.sleep(50);
+          } catch (java.net.ConnectException expected) {
+            refused = true;
+          }
+        }
+        assertThat(refused).as("a new connection refused while draining").isTrue();
+        assertThat(serve.running()).as("still draining the silent client").isTrue();
+      }
+      assertThat(serve.exitCode()).isZero();
+    }
+  }
+
+  @Test
   void jsonEventsAreOneObjectPerLineWithWholeMillisecondDurationsMatchingTheReason()
       throws Exception {
     try (CliRun serve =

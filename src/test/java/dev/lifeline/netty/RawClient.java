@@ -17,7 +17,7 @@ import java.util.Base64;
  * close frame and to choose when to answer it. It answers nothing by itself, pings included: a
  * silent peer.
  */
-final class RawClient implements AutoCloseable {
+public final class RawClient implements AutoCloseable {
   record Close(int code, String reason) {}
 
   private final Socket socket;
@@ -32,7 +32,7 @@ final class RawClient implements AutoCloseable {
     this.out = socket.getOutputStream();
   }
 
-  static RawClient connect(int port) throws IOException {
+  public static RawClient connect(int port) throws IOException {
     Socket socket = new Socket("127.0.0.1", port);
     socket.setSoTimeout(10_000);
     RawClient client = new RawClient(socket);
