@@ -266,9 +266,10 @@ final class ServeCommand implements Callable<Integer> {
     boolean draining = drainWindow != null || reconnectWithin != null;
     if (draining) {
       Duration window = drainWindow == null ? Duration.ZERO : drainWindow;
-      (reconnectWithin == null ? server.drain(window) : server.drain(window, reconnectWithin))
-          .onErrorResume(e -> Mono.empty())
-          .block(window.plus(SHUTDOWN));
+      drain(server, window).block(window.plus(SHUTDOWN));
+      // a client whose upgrade completed just before the listener closed may have registered
+      // after the drain began: it is drained too, at once
+      drain(server, Duration.ZERO).block(SHUTDOWN);
     } else {
       Flux.fromIterable(List.copyOf(clients))
           .flatMap(
@@ -289,6 +290,11 @@ final class ServeCommand implements Callable<Integer> {
                     + (count == 1 ? "" : "s")
                     + (draining ? " with 1012)" : " with 1001)")));
     console.out().flush();
+  }
+
+  private Mono<Void> drain(ServerSupervisor server, Duration window) {
+    return (reconnectWithin == null ? server.drain(window) : server.drain(window, reconnectWithin))
+        .onErrorResume(e -> Mono.empty());
   }
 
   private static Throwable rootCause(Throwable failure) {
