@@ -3,6 +3,7 @@ package dev.lifeline;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.OptionalInt;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What happened to a supervised connection, stamped with the supervisor's scheduler time (so on
@@ -146,7 +147,7 @@ public sealed interface ConnectionEvent
    *     cancelled
    * @since 0.1.0
    */
-  record Closed(Instant time, Throwable cause) implements ConnectionEvent {}
+  record Closed(Instant time, @Nullable Throwable cause) implements ConnectionEvent {}
 
   /**
    * Resume: the server started a new session on connection {@code attempt} (the first, or the one

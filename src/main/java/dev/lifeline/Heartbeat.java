@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.function.LongFunction;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a connection proves the peer is alive: after {@link #interval()} without any inbound frame a
@@ -59,7 +60,7 @@ public final class Heartbeat {
   private final String dialect;
   private final LongFunction<Frame> pingFactory;
   private final Predicate<Frame> pongPredicate;
-  private final UnaryOperator<Frame> answerer;
+  private final UnaryOperator<@Nullable Frame> answerer;
   private final Duration interval;
   private final Duration timeout;
   private final int unansweredLimit;
@@ -68,7 +69,7 @@ public final class Heartbeat {
       String dialect,
       LongFunction<Frame> pingFactory,
       Predicate<Frame> pongPredicate,
-      UnaryOperator<Frame> answerer,
+      UnaryOperator<@Nullable Frame> answerer,
       Duration interval,
       Duration timeout,
       int unansweredLimit) {
@@ -133,7 +134,9 @@ public final class Heartbeat {
    * @since 0.1.0
    */
   public static Heartbeat custom(
-      LongFunction<Frame> pingFactory, Predicate<Frame> isPong, UnaryOperator<Frame> answerer) {
+      LongFunction<Frame> pingFactory,
+      Predicate<Frame> isPong,
+      UnaryOperator<@Nullable Frame> answerer) {
     Objects.requireNonNull(pingFactory, "pingFactory");
     Objects.requireNonNull(isPong, "isPong");
     Objects.requireNonNull(answerer, "answerer");

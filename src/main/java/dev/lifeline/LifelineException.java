@@ -1,5 +1,7 @@
 package dev.lifeline;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The base of every exception Lifeline raises itself.
  *
@@ -22,7 +24,7 @@ public class LifelineException extends RuntimeException {
    *
    * @since 0.1.0
    */
-  public LifelineException(String message, Throwable cause) {
+  public LifelineException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

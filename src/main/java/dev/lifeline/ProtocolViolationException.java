@@ -1,5 +1,7 @@
 package dev.lifeline;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * This side closed the connection because the peer broke the protocol or a limit: a frame over the
  * maximum payload length (1009), a malformed frame (1002), invalid UTF-8 in a text frame (1007).
@@ -22,7 +24,7 @@ public final class ProtocolViolationException extends LifelineException {
    * @param cause the transport's own error, or {@code null}
    * @since 0.1.0
    */
-  public ProtocolViolationException(int code, String message, Throwable cause) {
+  public ProtocolViolationException(int code, String message, @Nullable Throwable cause) {
     super(message, cause);
     this.code = code;
   }

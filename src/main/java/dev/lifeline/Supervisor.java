@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
@@ -237,7 +238,7 @@ public final class Supervisor {
    * @throws IllegalArgumentException if the heartbeat is a text or custom dialect
    * @since 0.2.0
    */
-  public Supervisor resume(Resume resume) {
+  public Supervisor resume(@Nullable Resume resume) {
     Settings s = settings;
     if (resume != null && !s.heartbeat().isRfcPing()) {
       throw new IllegalArgumentException(

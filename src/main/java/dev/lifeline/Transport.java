@@ -1,5 +1,6 @@
 package dev.lifeline;
 
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -126,7 +127,7 @@ public interface Transport {
      *
      * @since 0.2.0
      */
-    default Frame.Close peerClose() {
+    default Frame.@Nullable Close peerClose() {
       return null;
     }
   }

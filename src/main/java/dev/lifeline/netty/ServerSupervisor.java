@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -434,7 +435,7 @@ public final class ServerSupervisor {
      *
      * @since 0.2.0
      */
-    public Builder resume(Resume resume) {
+    public Builder resume(@Nullable Resume resume) {
       this.resume = resume;
       return this;
     }

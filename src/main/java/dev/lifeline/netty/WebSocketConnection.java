@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
@@ -81,7 +82,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
   private volatile boolean closedHere;
 
   /** The peer's close frame, when the frames completed without it for lack of demand. */
-  private volatile Frame.Close peerClose;
+  private volatile Frame.@Nullable Close peerClose;
 
   /** 1 once this side wrote its close frame: a second close() only waits for the same end. */
   @SuppressWarnings("unused") // accessed through CLOSE_WRITTEN
@@ -113,7 +114,7 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
   }
 
   @Override
-  public Frame.Close peerClose() {
+  public Frame.@Nullable Close peerClose() {
     return peerClose;
   }
 

@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -346,7 +347,7 @@ public final class InMemoryTransport implements Transport {
      *
      * @since 0.1.0
      */
-    public Frame.Close closeFromClient() {
+    public Frame.@Nullable Close closeFromClient() {
       return closeFromClient;
     }
 
