@@ -37,11 +37,18 @@ public sealed interface ConnectionEvent
   Instant time();
 
   /**
+   * The connection's {@linkplain Supervisor#name(String) name}.
+   *
+   * @since 0.2.0
+   */
+  String name();
+
+  /**
    * A connection attempt starts.
    *
    * @since 0.1.0
    */
-  record Connecting(Instant time, int attempt) implements ConnectionEvent {}
+  record Connecting(Instant time, String name, int attempt) implements ConnectionEvent {}
 
   /**
    * The transport established the connection (the handshake completed); buffered frames start to
@@ -49,7 +56,7 @@ public sealed interface ConnectionEvent
    *
    * @since 0.1.0
    */
-  record Connected(Instant time, int attempt) implements ConnectionEvent {}
+  record Connected(Instant time, String name, int attempt) implements ConnectionEvent {}
 
   /**
    * A heartbeat was handed to the connection after a quiet interval (C2).
@@ -57,7 +64,7 @@ public sealed interface ConnectionEvent
    * @param sequence the heartbeat's number on this connection, from 1
    * @since 0.1.0
    */
-  record HeartbeatSent(Instant time, long sequence) implements ConnectionEvent {}
+  record HeartbeatSent(Instant time, String name, long sequence) implements ConnectionEvent {}
 
   /**
    * The dialect's answer to a heartbeat arrived (C8).
@@ -66,7 +73,7 @@ public sealed interface ConnectionEvent
    * @param roundTrip from sending the heartbeat to receiving the answer
    * @since 0.1.0
    */
-  record HeartbeatAnswered(Instant time, long sequence, Duration roundTrip)
+  record HeartbeatAnswered(Instant time, String name, long sequence, Duration roundTrip)
       implements ConnectionEvent {}
 
   /**
@@ -81,7 +88,7 @@ public sealed interface ConnectionEvent
    *     Heartbeat#unansweredLimit()}
    * @since 0.1.0
    */
-  record PeerDead(Instant time, long sequence, Duration silence, int unanswered)
+  record PeerDead(Instant time, String name, long sequence, Duration silence, int unanswered)
       implements ConnectionEvent {
 
     /**
@@ -89,8 +96,8 @@ public sealed interface ConnectionEvent
      *
      * @since 0.1.0
      */
-    public PeerDead(Instant time, long sequence, Duration silence) {
-      this(time, sequence, silence, 1);
+    public PeerDead(Instant time, String name, long sequence, Duration silence) {
+      this(time, name, sequence, silence, 1);
     }
   }
 
@@ -106,7 +113,8 @@ public sealed interface ConnectionEvent
    *     reconnect ({@link SessionResumed}) or counted by {@link SessionLost}
    * @since 0.1.0
    */
-  record Disconnected(Instant time, int attempt, Throwable cause, long unconfirmedFrames)
+  record Disconnected(
+      Instant time, String name, int attempt, Throwable cause, long unconfirmedFrames)
       implements ConnectionEvent {
 
     /**
@@ -128,7 +136,8 @@ public sealed interface ConnectionEvent
    * @param delay how long until it starts
    * @since 0.1.0
    */
-  record ReconnectScheduled(Instant time, int attempt, Duration delay) implements ConnectionEvent {}
+  record ReconnectScheduled(Instant time, String name, int attempt, Duration delay)
+      implements ConnectionEvent {}
 
   /**
    * The retry policy gave up: the inbound stream ends with a {@link ReconnectsExhaustedException}
@@ -138,7 +147,8 @@ public sealed interface ConnectionEvent
    * @param cause the last attempt's failure
    * @since 0.1.0
    */
-  record Exhausted(Instant time, int attempts, Throwable cause) implements ConnectionEvent {}
+  record Exhausted(Instant time, String name, int attempts, Throwable cause)
+      implements ConnectionEvent {}
 
   /**
    * Supervision ended; no event follows.
@@ -147,7 +157,7 @@ public sealed interface ConnectionEvent
    *     cancelled
    * @since 0.1.0
    */
-  record Closed(Instant time, @Nullable Throwable cause) implements ConnectionEvent {}
+  record Closed(Instant time, String name, @Nullable Throwable cause) implements ConnectionEvent {}
 
   /**
    * Resume: the server started a new session on connection {@code attempt} (the first, or the one
@@ -155,7 +165,7 @@ public sealed interface ConnectionEvent
    *
    * @since 0.2.0
    */
-  record SessionStarted(Instant time, int attempt) implements ConnectionEvent {}
+  record SessionStarted(Instant time, String name, int attempt) implements ConnectionEvent {}
 
   /**
    * Resume: connection {@code attempt} continues the session; the {@code replayedFrames} frames
@@ -165,7 +175,8 @@ public sealed interface ConnectionEvent
    *
    * @since 0.2.0
    */
-  record SessionResumed(Instant time, int attempt, long replayedFrames, Duration downtime)
+  record SessionResumed(
+      Instant time, String name, int attempt, long replayedFrames, Duration downtime)
       implements ConnectionEvent {}
 
   /**
@@ -177,6 +188,6 @@ public sealed interface ConnectionEvent
    *
    * @since 0.2.0
    */
-  record SessionLost(Instant time, int attempt, long unconfirmedFrames)
+  record SessionLost(Instant time, String name, int attempt, long unconfirmedFrames)
       implements ConnectionEvent {}
 }

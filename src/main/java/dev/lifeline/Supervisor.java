@@ -88,6 +88,7 @@ public final class Supervisor {
     return new Supervisor(
         new Settings(
             Objects.requireNonNull(transport, "transport"),
+            defaultName(transport),
             Heartbeat.ping(),
             DEFAULT_RETRY,
             DEFAULT_RETRYABLE,
@@ -95,6 +96,63 @@ public final class Supervisor {
             DEFAULT_OUTBOUND_BUFFER_CAPACITY,
             null,
             SuspendDetector.shared()));
+  }
+
+  /** The longest connection name: {@value} characters. */
+  public static final int MAX_NAME_LENGTH = 100;
+
+  /**
+   * A copy whose connections are called {@code name} ({@code "orders"}, {@code "prices-eu"}): it is
+   * in every {@link ConnectionEvent} ({@link ConnectionEvent#name()}), so in every event line
+   * Lifeline logs, and tells a service's connections apart. Defaults to the {@linkplain
+   * Transport#name() transport's name} ({@code example.com/feed} for a {@code WebSocketTransport}:
+   * host, port and path, never credentials or a query). Connections of one supervisor share it.
+   *
+   * @throws IllegalArgumentException if {@code name} is blank, longer than {@value
+   *     #MAX_NAME_LENGTH} characters, or contains a control character
+   * @since 0.2.0
+   */
+  public Supervisor name(String name) {
+    Objects.requireNonNull(name, "name");
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("connection name must not be blank, was \"" + name + "\"");
+    }
+    if (name.length() > MAX_NAME_LENGTH) {
+      throw new IllegalArgumentException(
+          "connection name must be at most "
+              + MAX_NAME_LENGTH
+              + " characters, was "
+              + name.length());
+    }
+    if (name.chars().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException(
+          "connection name must not contain control characters, was "
+              + name.replaceAll("\\p{Cntrl}", "?"));
+    }
+    Settings s = settings;
+    return new Supervisor(
+        new Settings(
+            s.transport(),
+            name,
+            s.heartbeat(),
+            s.retry(),
+            s.retryable(),
+            s.scheduler(),
+            s.outboundBufferCapacity(),
+            s.resume(),
+            s.suspendDetector()));
+  }
+
+  /** The transport's name, made safe: a blank or unprintable one becomes its class's name. */
+  private static String defaultName(Transport transport) {
+    String name = transport.name();
+    if (name == null
+        || name.isBlank()
+        || name.length() > MAX_NAME_LENGTH
+        || name.chars().anyMatch(Character::isISOControl)) {
+      return transport.getClass().getSimpleName();
+    }
+    return name;
   }
 
   /**
@@ -114,6 +172,7 @@ public final class Supervisor {
     return new Supervisor(
         new Settings(
             s.transport(),
+            s.name(),
             Objects.requireNonNull(heartbeat, "heartbeat"),
             s.retry(),
             s.retryable(),
@@ -144,6 +203,7 @@ public final class Supervisor {
     return new Supervisor(
         new Settings(
             s.transport(),
+            s.name(),
             s.heartbeat(),
             Objects.requireNonNull(retry, "retry"),
             s.retryable(),
@@ -165,6 +225,7 @@ public final class Supervisor {
     return new Supervisor(
         new Settings(
             s.transport(),
+            s.name(),
             s.heartbeat(),
             s.retry(),
             Objects.requireNonNull(retryable, "retryable"),
@@ -189,6 +250,7 @@ public final class Supervisor {
     return new Supervisor(
         new Settings(
             s.transport(),
+            s.name(),
             s.heartbeat(),
             s.retry(),
             s.retryable(),
@@ -215,6 +277,7 @@ public final class Supervisor {
     return new Supervisor(
         new Settings(
             s.transport(),
+            s.name(),
             s.heartbeat(),
             s.retry(),
             s.retryable(),
@@ -249,6 +312,7 @@ public final class Supervisor {
     return new Supervisor(
         new Settings(
             s.transport(),
+            s.name(),
             s.heartbeat(),
             s.retry(),
             s.retryable(),

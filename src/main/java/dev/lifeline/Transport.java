@@ -64,6 +64,17 @@ public interface Transport {
   }
 
   /**
+   * A short name for the connections this transport opens, the default {@linkplain
+   * Supervisor#name(String) connection name}: readable, without credentials or a query string. The
+   * default is the class's simple name.
+   *
+   * @since 0.2.0
+   */
+  default String name() {
+    return getClass().getSimpleName();
+  }
+
+  /**
    * One established connection.
    *
    * @since 0.1.0

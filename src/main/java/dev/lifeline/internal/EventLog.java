@@ -24,6 +24,7 @@ public final class EventLog {
   private static final Logger log = LoggerFactory.getLogger("dev.lifeline.events");
 
   private final Scheduler scheduler;
+  private final String name;
 
   /**
    * Made when {@link #events()} is first called: a connection nobody observes holds no sink and
@@ -38,7 +39,8 @@ public final class EventLog {
   /** Made when {@link #states()} is first called; replays the latest state. Guarded by this. */
   private Sinks.Many<ConnectionState> states;
 
-  public EventLog(Scheduler scheduler) {
+  public EventLog(Scheduler scheduler, String name) {
+    this.name = name;
     this.scheduler = scheduler;
   }
 
@@ -114,65 +116,68 @@ public final class EventLog {
     if (!observed()) {
       return;
     }
-    emit(new ConnectionEvent.Connecting(now(), attempt));
+    emit(new ConnectionEvent.Connecting(now(), name, attempt));
   }
 
   public void connected(int attempt) {
     if (!observed()) {
       return;
     }
-    emit(new ConnectionEvent.Connected(now(), attempt));
+    emit(new ConnectionEvent.Connected(now(), name, attempt));
   }
 
   public void heartbeatSent(long sequence) {
     if (!observed()) {
       return;
     }
-    emit(new ConnectionEvent.HeartbeatSent(now(), sequence));
+    emit(new ConnectionEvent.HeartbeatSent(now(), name, sequence));
   }
 
   public void heartbeatAnswered(long sequence, Duration roundTrip) {
     if (!observed()) {
       return;
     }
-    emit(new ConnectionEvent.HeartbeatAnswered(now(), sequence, roundTrip));
+    emit(new ConnectionEvent.HeartbeatAnswered(now(), name, sequence, roundTrip));
   }
 
   public void peerDead(long sequence, int unanswered, Duration silence) {
     if (!observed()) {
       return;
     }
-    emit(new ConnectionEvent.PeerDead(now(), sequence, silence, unanswered));
+    emit(new ConnectionEvent.PeerDead(now(), name, sequence, silence, unanswered));
   }
 
   public void disconnected(int attempt, Throwable cause, long unconfirmedFrames) {
     if (!observed()) {
       return;
     }
-    emit(new ConnectionEvent.Disconnected(now(), attempt, cause, unconfirmedFrames));
+    emit(new ConnectionEvent.Disconnected(now(), name, attempt, cause, unconfirmedFrames));
   }
 
   public void sessionStarted(int attempt) {
     if (observed()) {
-      emit(new ConnectionEvent.SessionStarted(now(), attempt));
+      emit(new ConnectionEvent.SessionStarted(now(), name, attempt));
     }
   }
 
   public void sessionResumed(int attempt, long replayed, Duration downtime) {
     if (observed()) {
-      emit(new ConnectionEvent.SessionResumed(now(), attempt, replayed, downtime));
+      emit(new ConnectionEvent.SessionResumed(now(), name, attempt, replayed, downtime));
     }
   }
 
   public void sessionLost(int attempt, long unconfirmed) {
     if (unconfirmed > 0) {
-      log.warn(
-          "resume session lost: the server no longer knows it; {} frames written and never"
-              + " acknowledged may not have arrived, and a new session starts",
-          unconfirmed);
+      log.atWarn()
+          .addKeyValue("connection", name)
+          .log(
+              "{}: resume session lost: the server no longer knows it; {} frames written and"
+                  + " never acknowledged may not have arrived, and a new session starts",
+              name,
+              unconfirmed);
     }
     if (observed()) {
-      emit(new ConnectionEvent.SessionLost(now(), attempt, unconfirmed));
+      emit(new ConnectionEvent.SessionLost(now(), name, attempt, unconfirmed));
     }
   }
 
@@ -180,14 +185,14 @@ public final class EventLog {
     if (!observed()) {
       return;
     }
-    emit(new ConnectionEvent.ReconnectScheduled(now(), attempt, delay));
+    emit(new ConnectionEvent.ReconnectScheduled(now(), name, attempt, delay));
   }
 
   public void exhausted(int attempts, Throwable cause) {
     if (!observed()) {
       return;
     }
-    emit(new ConnectionEvent.Exhausted(now(), attempts, cause));
+    emit(new ConnectionEvent.Exhausted(now(), name, attempts, cause));
   }
 
   /** Emits {@link ConnectionEvent.Closed} and completes the stream. */
@@ -196,7 +201,7 @@ public final class EventLog {
     if (!observed()) {
       return;
     }
-    emit(new ConnectionEvent.Closed(now(), cause));
+    emit(new ConnectionEvent.Closed(now(), name, cause));
     Sinks.Many<ConnectionEvent> events = sink;
     if (events != null) {
       // Results considered: OK; FAIL_TERMINATED cannot happen (only this method terminates,

@@ -11,6 +11,7 @@ import reactor.util.retry.Retry;
  * A supervisor's configuration, as every connection it makes sees it: immutable, shared.
  *
  * @param transport opens each physical connection
+ * @param name the connection's name, in its events and log lines
  * @param heartbeat what proves the peer alive, and when (C2, C3)
  * @param retry the reconnect policy, per outage (C4 to C6)
  * @param retryable which failures are worth a reconnect (C7)
@@ -21,6 +22,7 @@ import reactor.util.retry.Retry;
  */
 public record Settings(
     Transport transport,
+    String name,
     Heartbeat heartbeat,
     Retry retry,
     Predicate<Throwable> retryable,
@@ -33,6 +35,7 @@ public record Settings(
   public Settings withSuspendDetector(SuspendDetector detector) {
     return new Settings(
         transport,
+        name,
         heartbeat,
         retry,
         retryable,

@@ -104,7 +104,7 @@ public final class Supervision extends Flux<Frame>
   public Supervision(Settings settings) {
     this.settings = settings;
     this.mailbox = new Mailbox(this);
-    this.events = new EventLog(settings.scheduler());
+    this.events = new EventLog(settings.scheduler(), settings.name());
     this.outbox = new Outbox(mailbox, settings.outboundBufferCapacity());
     this.resumption = settings.resume() == null ? null : new Resumption(settings.resume());
     if (resumption != null) {

@@ -371,6 +371,16 @@ public final class WebSocketTransport implements Transport {
         this, outbound, websocketSpec(all, maxFramePayloadLength, compress), offered);
   }
 
+  /**
+   * Host, port if given, and path of the URI ({@code example.com/feed}, {@code 127.0.0.1:8080/ws}):
+   * never its credentials or query string.
+   */
+  @Override
+  public String name() {
+    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+    return uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort()) + path;
+  }
+
   @Override
   public String toString() {
     return "WebSocketTransport[" + uri + "]";

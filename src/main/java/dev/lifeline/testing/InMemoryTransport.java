@@ -199,6 +199,16 @@ public final class InMemoryTransport implements Transport {
         });
   }
 
+  /**
+   * {@code in-memory}.
+   *
+   * @since 0.2.0
+   */
+  @Override
+  public String name() {
+    return "in-memory";
+  }
+
   @Override
   public String toString() {
     return "InMemoryTransport[" + attempts() + " attempts, " + peers.size() + " accepted]";

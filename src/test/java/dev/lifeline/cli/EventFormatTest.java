@@ -29,19 +29,19 @@ class EventFormatTest {
   void everyEventIsOneParseableJsonObjectWithWallClockTimeEventAndAttempt() {
     List<ConnectionEvent> session =
         List.of(
-            new ConnectionEvent.Connecting(S, 0),
-            new ConnectionEvent.Connected(S, 0),
-            new ConnectionEvent.HeartbeatSent(S, 1),
-            new ConnectionEvent.HeartbeatAnswered(S, 1, Duration.ofNanos(1_250_000)),
-            new ConnectionEvent.HeartbeatSent(S, 2),
-            new ConnectionEvent.PeerDead(S, 2, Duration.ofMillis(1500)),
-            new ConnectionEvent.Disconnected(S, 0, new IOException("peer \"x\" dead"), 2),
-            new ConnectionEvent.ReconnectScheduled(S, 1, Duration.ofSeconds(5)),
-            new ConnectionEvent.Connecting(S, 1),
+            new ConnectionEvent.Connecting(S, "feed", 0),
+            new ConnectionEvent.Connected(S, "feed", 0),
+            new ConnectionEvent.HeartbeatSent(S, "feed", 1),
+            new ConnectionEvent.HeartbeatAnswered(S, "feed", 1, Duration.ofNanos(1_250_000)),
+            new ConnectionEvent.HeartbeatSent(S, "feed", 2),
+            new ConnectionEvent.PeerDead(S, "feed", 2, Duration.ofMillis(1500)),
+            new ConnectionEvent.Disconnected(S, "feed", 0, new IOException("peer \"x\" dead"), 2),
+            new ConnectionEvent.ReconnectScheduled(S, "feed", 1, Duration.ofSeconds(5)),
+            new ConnectionEvent.Connecting(S, "feed", 1),
             new ConnectionEvent.Disconnected(
-                S, 1, new ConnectionClosedException(1011, "oops\nline two"), 0),
-            new ConnectionEvent.Exhausted(S, 1, new IOException("refused")),
-            new ConnectionEvent.Closed(S, new IOException("refused")));
+                S, "feed", 1, new ConnectionClosedException(1011, "oops\nline two"), 0),
+            new ConnectionEvent.Exhausted(S, "feed", 1, new IOException("refused")),
+            new ConnectionEvent.Closed(S, "feed", new IOException("refused")));
 
     List<Map<String, Object>> lines =
         print(EventFormat.JSON, session).stream().map(FlatJson::parse).toList();
@@ -102,9 +102,9 @@ class EventFormatTest {
         print(
                 EventFormat.JSON,
                 List.of(
-                    new ConnectionEvent.SessionStarted(S, 0),
-                    new ConnectionEvent.SessionResumed(S, 2, 17, Duration.ofMillis(5250)),
-                    new ConnectionEvent.SessionLost(S, 3, 4)))
+                    new ConnectionEvent.SessionStarted(S, "feed", 0),
+                    new ConnectionEvent.SessionResumed(S, "feed", 2, 17, Duration.ofMillis(5250)),
+                    new ConnectionEvent.SessionLost(S, "feed", 3, 4)))
             .stream()
             .map(FlatJson::parse)
             .toList();
@@ -129,10 +129,10 @@ class EventFormatTest {
         print(
             EventFormat.JSON,
             List.of(
-                new ConnectionEvent.Connecting(S, 3),
-                new ConnectionEvent.Connected(S, 3),
-                new ConnectionEvent.HeartbeatSent(S, 1),
-                new ConnectionEvent.Closed(S, null)));
+                new ConnectionEvent.Connecting(S, "feed", 3),
+                new ConnectionEvent.Connected(S, "feed", 3),
+                new ConnectionEvent.HeartbeatSent(S, "feed", 1),
+                new ConnectionEvent.Closed(S, "feed", null)));
 
     assertThat(FlatJson.parse(lines.get(2))).contains(entry("attempt", new BigDecimal("3")));
     assertThat(FlatJson.parse(lines.get(3)))
@@ -146,10 +146,10 @@ class EventFormatTest {
         print(
             EventFormat.TEXT,
             List.of(
-                new ConnectionEvent.Connecting(S, 0),
-                new ConnectionEvent.HeartbeatAnswered(S, 4, Duration.ofMillis(3)),
+                new ConnectionEvent.Connecting(S, "feed", 0),
+                new ConnectionEvent.HeartbeatAnswered(S, "feed", 4, Duration.ofMillis(3)),
                 new ConnectionEvent.Disconnected(
-                    S, 0, new ConnectionClosedException(1001, "bye"), 0)));
+                    S, "feed", 0, new ConnectionClosedException(1001, "bye"), 0)));
 
     assertThat(lines)
         .containsExactly(
@@ -167,9 +167,9 @@ class EventFormatTest {
     Consumer<ConnectionEvent> printer =
         EventFormat.JSON.printer(
             new PrintWriter(lines), Clock.fixed(T, ZoneOffset.UTC), () -> now[0]);
-    printer.accept(new ConnectionEvent.ReconnectScheduled(S, 1, Duration.ofSeconds(5)));
+    printer.accept(new ConnectionEvent.ReconnectScheduled(S, "feed", 1, Duration.ofSeconds(5)));
     now[0] = ConnectionState.CONNECTED;
-    printer.accept(new ConnectionEvent.Connected(S, 1));
+    printer.accept(new ConnectionEvent.Connected(S, "feed", 1));
 
     assertThat(lines.all().stream().map(FlatJson::parse).map(line -> line.get("state")))
         .containsExactly("waiting", "connected");
