@@ -79,6 +79,15 @@ public final class SupervisedConnection implements Disposable {
   }
 
   /**
+   * This connection's {@linkplain Supervisor#name(String) name}, as in its events.
+   *
+   * @since 0.2.0
+   */
+  public String name() {
+    return session.name();
+  }
+
+  /**
    * Where this connection is now; see {@link ConnectionState}. Cheap: a field read.
    *
    * @since 0.2.0

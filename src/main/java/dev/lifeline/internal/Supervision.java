@@ -119,6 +119,10 @@ public final class Supervision extends Flux<Frame>
     return events.events();
   }
 
+  public String name() {
+    return settings.name();
+  }
+
   public ConnectionState state() {
     return events.state();
   }
