@@ -81,6 +81,14 @@ final class ConnectCommand implements Callable<Integer> {
   Duration heartbeatTimeout;
 
   @Option(
+      names = "--name",
+      paramLabel = "<name>",
+      description =
+          "The connection's name in its events (default: the URL's host, port and path, without"
+              + " credentials or query).")
+  String name;
+
+  @Option(
       names = "--heartbeat-unanswered",
       paramLabel = "<count>",
       defaultValue = "1",
@@ -241,10 +249,19 @@ final class ConnectCommand implements Callable<Integer> {
           "--resume counts every text frame as data, so it needs --dialect ping, was --dialect "
               + dialect.name().toLowerCase(java.util.Locale.ROOT));
     }
-    return Supervisor.create(transport)
-        .heartbeat(heartbeat)
-        .retry(Retry.fixedDelay(retries, retryDelay))
-        .resume(resume ? Resume.defaults() : null);
+    Supervisor supervisor =
+        Supervisor.create(transport)
+            .heartbeat(heartbeat)
+            .retry(Retry.fixedDelay(retries, retryDelay))
+            .resume(resume ? Resume.defaults() : null);
+    if (name == null) {
+      return supervisor;
+    }
+    try {
+      return supervisor.name(name);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--name: " + e.getMessage());
+    }
   }
 
   /**

@@ -160,7 +160,13 @@ enum EventFormat {
     } else {
       throw new IllegalStateException("unknown event type " + event.getClass().getName());
     }
-    return fields;
+    // the connection's name third, after what happened when
+    Map<String, Object> ordered = new LinkedHashMap<>();
+    ordered.put("time", fields.remove("time"));
+    ordered.put("event", fields.remove("event"));
+    ordered.put("connection", event.name());
+    ordered.putAll(fields);
+    return ordered;
   }
 
   /** A failure in one line: its message, or its type when it has none. */

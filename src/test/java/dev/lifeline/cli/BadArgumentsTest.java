@@ -52,6 +52,14 @@ class BadArgumentsTest {
   }
 
   @Test
+  void aBlankNameExitsTwoWithTheReason() throws Exception {
+    assertBadArguments(
+        CliRun.finished("connect", "ws://127.0.0.1:9/ws", "--name", " "),
+        "lifeline connect: --name: connection name must not be blank, was \" \" (see 'lifeline"
+            + " connect --help')");
+  }
+
+  @Test
   void zeroUnansweredHeartbeatsExitTwo() throws Exception {
     assertBadArguments(
         CliRun.finished("connect", "ws://127.0.0.1:9/ws", "--heartbeat-unanswered", "0"),

@@ -71,6 +71,7 @@ class EventFormatTest {
         .containsExactly(
             entry("time", "2025-03-01T12:00:00.250Z"),
             entry("event", "heartbeat-answered"),
+            entry("connection", "feed"),
             entry("attempt", new BigDecimal("0")),
             entry("sequence", new BigDecimal("1")),
             entry("rtt_ms", new BigDecimal("1.25")));
@@ -136,7 +137,7 @@ class EventFormatTest {
 
     assertThat(FlatJson.parse(lines.get(2))).contains(entry("attempt", new BigDecimal("3")));
     assertThat(FlatJson.parse(lines.get(3)))
-        .containsOnlyKeys("time", "event", "attempt")
+        .containsOnlyKeys("time", "event", "connection", "attempt")
         .contains(entry("attempt", new BigDecimal("3")));
   }
 
@@ -153,9 +154,10 @@ class EventFormatTest {
 
     assertThat(lines)
         .containsExactly(
-            "2025-03-01T12:00:00.250Z connecting attempt=0",
-            "2025-03-01T12:00:00.250Z heartbeat-answered attempt=0 sequence=4 rtt_ms=3",
-            "2025-03-01T12:00:00.250Z disconnected attempt=0 close_code=1001"
+            "2025-03-01T12:00:00.250Z connecting connection=feed attempt=0",
+            "2025-03-01T12:00:00.250Z heartbeat-answered connection=feed attempt=0 sequence=4"
+                + " rtt_ms=3",
+            "2025-03-01T12:00:00.250Z disconnected connection=feed attempt=0 close_code=1001"
                 + " unconfirmed_frames=0 cause=\"peer closed the connection with status 1001"
                 + " (going away): \\\"bye\\\"\"");
   }
