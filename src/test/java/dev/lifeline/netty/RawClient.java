@@ -55,28 +55,17 @@ public final class RawClient implements AutoCloseable {
 
   /** Reads frames until the server's close frame; fails on anything but pings in between. */
   Close readClose(Duration within) throws IOException {
-    socket.setSoTimeout((int) within.toMillis());
+    long deadline = System.nanoTime() + within.toNanos();
     for (; ; ) {
-      int first = in.readUnsignedByte();
-      int second = in.readUnsignedByte();
-      long length = second & 0x7f;
-      if (length == 126) {
-        length = in.readUnsignedShort();
-      } else if (length == 127) {
-        length = in.readLong();
+      long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+      int opcode = nextOpcode(Duration.ofMillis(left));
+      if (opcode == -1) {
+        throw new SocketTimeoutException("no close frame within " + within);
       }
-      byte[] payload = new byte[(int) length];
-      in.readFully(payload);
-      int opcode = first & 0x0f;
       if (opcode == 0x8) {
-        int code = ((payload[0] & 0xff) << 8) | (payload[1] & 0xff);
-        String reason = new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8);
-        return new Close(code, reason);
+        return lastClose;
       }
       assertThat(opcode).as("frame before the close").isIn(0x9, 0xA);
-      if (opcode == 0x9) {
-        pings++;
-      }
     }
   }
 

@@ -204,27 +204,9 @@ public final class IdleSessionHeap {
   /** Bytes of heap per idle connection, client and server together. */
   private static double measure(String uri, int k, boolean resume) throws Exception {
     long before = usedAfterGc();
-    Supervisor base = Supervisor.create(WebSocketTransport.create(uri));
-    Supervisor supervisor = resume ? base.resume(Resume.defaults()) : base;
-    List<SupervisedConnection> connections = new ArrayList<>(k);
-    CountDownLatch up = new CountDownLatch(k);
-    for (int i = 0; i < k; i++) {
-      SupervisedConnection connection = supervisor.connection();
-      Class<? extends ConnectionEvent> ready =
-          resume ? ConnectionEvent.SessionStarted.class : ConnectionEvent.Connected.class;
-      connection.events().filter(ready::isInstance).next().subscribe(e -> up.countDown());
-      connection.inbound().subscribe(frame -> {}, error -> {});
-      connections.add(connection);
-    }
-    if (!up.await(60, TimeUnit.SECONDS)) {
-      throw new IllegalStateException(up.getCount() + " of " + k + " connections did not open");
-    }
-    Thread.sleep(500);
+    List<SupervisedConnection> connections = open(uri, k, resume);
     long after = usedAfterGc();
-    for (SupervisedConnection connection : connections) {
-      connection.close().block(Duration.ofSeconds(10));
-    }
-    Thread.sleep(500);
+    close(connections);
     return (after - before) / (double) k;
   }
 
