@@ -114,45 +114,31 @@ public final class Supervisor {
    */
   public Supervisor name(String name) {
     Objects.requireNonNull(name, "name");
-    if (name.isBlank()) {
-      throw new IllegalArgumentException("connection name must not be blank, was \"" + name + "\"");
+    String problem = nameProblem(name);
+    if (problem != null) {
+      throw new IllegalArgumentException("connection name " + problem);
     }
-    if (name.length() > MAX_NAME_LENGTH) {
-      throw new IllegalArgumentException(
-          "connection name must be at most "
-              + MAX_NAME_LENGTH
-              + " characters, was "
-              + name.length());
-    }
-    if (name.chars().anyMatch(Character::isISOControl)) {
-      throw new IllegalArgumentException(
-          "connection name must not contain control characters, was "
-              + name.replaceAll("\\p{Cntrl}", "?"));
-    }
-    Settings s = settings;
-    return new Supervisor(
-        new Settings(
-            s.transport(),
-            name,
-            s.heartbeat(),
-            s.retry(),
-            s.retryable(),
-            s.scheduler(),
-            s.outboundBufferCapacity(),
-            s.resume(),
-            s.suspendDetector()));
+    return new Supervisor(settings.withName(name));
   }
 
-  /** The transport's name, made safe: a blank or unprintable one becomes its class's name. */
+  /** What is wrong with {@code name}, or null: blank, too long, or with a control character. */
+  private static @Nullable String nameProblem(String name) {
+    if (name.isBlank()) {
+      return "must not be blank, was \"" + name + "\"";
+    }
+    if (name.length() > MAX_NAME_LENGTH) {
+      return "must be at most " + MAX_NAME_LENGTH + " characters, was " + name.length();
+    }
+    if (name.chars().anyMatch(Character::isISOControl)) {
+      return "must not contain control characters, was " + name.replaceAll("\\p{Cntrl}", "?");
+    }
+    return null;
+  }
+
+  /** The transport's name, made safe: an unusable one becomes its class's name. */
   private static String defaultName(Transport transport) {
     String name = transport.name();
-    if (name == null
-        || name.isBlank()
-        || name.length() > MAX_NAME_LENGTH
-        || name.chars().anyMatch(Character::isISOControl)) {
-      return transport.getClass().getSimpleName();
-    }
-    return name;
+    return name == null || nameProblem(name) != null ? transport.getClass().getSimpleName() : name;
   }
 
   /**

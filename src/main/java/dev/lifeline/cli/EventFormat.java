@@ -106,6 +106,8 @@ enum EventFormat {
   static Map<String, Object> fields(ConnectionEvent event, int attempt, Instant time) {
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("time", time.toString());
+    fields.put("event", ""); // set below; a put on a present key keeps its place, before the name
+    fields.put("connection", event.name());
     if (event instanceof ConnectionEvent.Connecting e) {
       fields.put("event", "connecting");
       fields.put("attempt", e.attempt());
@@ -160,13 +162,7 @@ enum EventFormat {
     } else {
       throw new IllegalStateException("unknown event type " + event.getClass().getName());
     }
-    // the connection's name third, after what happened when
-    Map<String, Object> ordered = new LinkedHashMap<>();
-    ordered.put("time", fields.remove("time"));
-    ordered.put("event", fields.remove("event"));
-    ordered.put("connection", event.name());
-    ordered.putAll(fields);
-    return ordered;
+    return fields;
   }
 
   /** A failure in one line: its message, or its type when it has none. */

@@ -2,6 +2,7 @@ package dev.lifeline.cli;
 
 import dev.lifeline.Heartbeat;
 import dev.lifeline.Resume;
+import dev.lifeline.internal.ReconnectHint;
 import dev.lifeline.netty.ServerConnection;
 import dev.lifeline.netty.ServerEvent;
 import dev.lifeline.netty.ServerSupervisor;
@@ -184,10 +185,10 @@ final class ServeCommand implements Callable<Integer> {
     }
     if (reconnectWithin != null) {
       Durations.requirePositive(spec.commandLine(), reconnectWithin, "--reconnect-within");
-      if (reconnectWithin.toMillis() < 1 || reconnectWithin.toMillis() > 999_999_999L) {
-        throw bad(
-            "--reconnect-within must be between 1ms and 999999999ms, was "
-                + Durations.format(reconnectWithin));
+      try {
+        ReconnectHint.reason("", reconnectWithin);
+      } catch (IllegalArgumentException e) {
+        throw bad("--reconnect-within: " + e.getMessage());
       }
     }
     ServerSupervisor server = builder.build();

@@ -28,8 +28,19 @@ public final class ReconnectHint {
 
   private ReconnectHint() {}
 
-  /** The close reason {@code what} followed by the hint {@code within}, whole milliseconds. */
+  /** The largest hint the format carries: 999 999 999 ms, about 11.5 days. */
+  private static final Duration LARGEST = Duration.ofMillis(999_999_999L);
+
+  /**
+   * The close reason {@code what} followed by the hint {@code within}, whole milliseconds.
+   *
+   * @throws IllegalArgumentException if {@code within} is not between 1 ms and 999 999 999 ms
+   */
   public static String reason(String what, Duration within) {
+    if (within.compareTo(Duration.ofMillis(1)) < 0 || within.compareTo(LARGEST) > 0) {
+      throw new IllegalArgumentException(
+          "reconnectWithin must be between 1 ms and 999999999 ms (about 11.5 days), was " + within);
+    }
     return what + "; reconnect within " + within.toMillis() + " ms";
   }
 

@@ -31,6 +31,20 @@ public record Settings(
     Resume resume,
     SuspendDetector suspendDetector) {
 
+  /** A copy with {@code name}. */
+  public Settings withName(String name) {
+    return new Settings(
+        transport,
+        name,
+        heartbeat,
+        retry,
+        retryable,
+        scheduler,
+        outboundBufferCapacity,
+        resume,
+        suspendDetector);
+  }
+
   /** A copy with {@code detector}. */
   public Settings withSuspendDetector(SuspendDetector detector) {
     return new Settings(

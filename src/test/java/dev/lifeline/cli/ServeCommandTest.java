@@ -2,6 +2,7 @@ package dev.lifeline.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lifeline.support.RealTime;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -17,17 +18,34 @@ class ServeCommandTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final Pattern LISTENING = Pattern.compile(".* listening on (ws://\\S+) .*");
 
+  /** Whether a new TCP connection to {@code port} is refused. */
+  private static boolean refused(int port) {
+    try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+      return false;
+    } catch (java.net.ConnectException refused) {
+      return true;
+    } catch (java.io.IOException other) {
+      throw new java.io.UncheckedIOException(other);
+    }
+  }
+
+  /** The URL {@code serve} says it listens on, once it says so. */
+  private static String listeningUrl(CliRun serve) throws Exception {
+    Matcher url =
+        LISTENING.matcher(
+            serve.err.await(line -> LISTENING.matcher(line).matches(), WAIT).orElseThrow());
+    assertThat(url.matches()).isTrue();
+    return url.group(1);
+  }
+
   @Test
   void echoesAndTellsConnectedClientsItIsGoingAwayWhenStopped() throws Exception {
     try (CliRun serve = CliRun.start("serve", "--port", "0", "--path", "/echo")) {
-      String listening =
-          serve.err.await(line -> LISTENING.matcher(line).matches(), WAIT).orElseThrow();
-      Matcher url = LISTENING.matcher(listening);
-      assertThat(url.matches()).isTrue();
-      assertThat(url.group(1)).startsWith("ws://127.0.0.1:").endsWith("/echo");
+      String url = listeningUrl(serve);
+      assertThat(url).startsWith("ws://127.0.0.1:").endsWith("/echo");
 
       try (CliRun connect =
-          CliRun.start("connect", url.group(1), "--dialect", "text", "--retry-delay", "1m")) {
+          CliRun.start("connect", url, "--dialect", "text", "--retry-delay", "1m")) {
         connect.type("ping through serve");
         assertThat(connect.out.await("ping through serve"::equals, WAIT)).isPresent();
 
@@ -51,12 +69,9 @@ class ServeCommandTest {
   void withAReconnectHintStoppingDrainsWith1012AndALifelineClientWaitsWithinTheHint()
       throws Exception {
     try (CliRun serve = CliRun.start("serve", "--port", "0", "--reconnect-within", "3s")) {
-      Matcher url =
-          LISTENING.matcher(
-              serve.err.await(line -> LISTENING.matcher(line).matches(), WAIT).orElseThrow());
-      assertThat(url.matches()).isTrue();
+      String url = listeningUrl(serve);
       try (CliRun connect =
-          CliRun.start("connect", url.group(1), "--dialect", "text", "--retry-delay", "1m")) {
+          CliRun.start("connect", url, "--dialect", "text", "--retry-delay", "1m")) {
         connect.type("before the restart");
         assertThat(connect.out.await("before the restart"::equals, WAIT)).isPresent();
 
@@ -89,26 +104,14 @@ class ServeCommandTest {
   @Test
   void aDrainingServeStopsAcceptingBeforeItClosesItsClients() throws Exception {
     try (CliRun serve = CliRun.start("serve", "--port", "0", "--drain-window", "0s")) {
-      Matcher url =
-          LISTENING.matcher(
-              serve.err.await(line -> LISTENING.matcher(line).matches(), WAIT).orElseThrow());
-      assertThat(url.matches()).isTrue();
-      int port = java.net.URI.create(url.group(1)).getPort();
+      String url = listeningUrl(serve);
+      int port = java.net.URI.create(url).getPort();
       // a client that never answers the close keeps the drain going for the 5 s close timeout
       try (dev.lifeline.netty.RawClient silent = dev.lifeline.netty.RawClient.connect(port)) {
         assertThat(serve.err.await(line -> line.contains(" client-connected "), WAIT)).isPresent();
         serve.interrupt();
 
-        boolean refused = false;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-        while (!refused && System.nanoTime() < deadline) {
-          try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
-            Thread.sleep(50);
-          } catch (java.net.ConnectException expected) {
-            refused = true;
-          }
-        }
-        assertThat(refused).as("a new connection refused while draining").isTrue();
+        RealTime.await("a new connection refused while draining", () -> refused(port));
         assertThat(serve.running()).as("still draining the silent client").isTrue();
       }
       assertThat(serve.exitCode()).isZero();
@@ -120,13 +123,10 @@ class ServeCommandTest {
       throws Exception {
     try (CliRun serve =
         CliRun.start("serve", "--port", "0", "--events", "json", "--idle-timeout", "300ms")) {
-      String listening =
-          serve.err.await(line -> LISTENING.matcher(line).matches(), WAIT).orElseThrow();
-      Matcher url = LISTENING.matcher(listening);
-      assertThat(url.matches()).isTrue();
+      String url = listeningUrl(serve);
       HttpClient.newHttpClient()
           .newWebSocketBuilder()
-          .buildAsync(URI.create(url.group(1)), new WebSocket.Listener() {})
+          .buildAsync(URI.create(url), new WebSocket.Listener() {})
           .get(30, TimeUnit.SECONDS);
 
       String idleLine =

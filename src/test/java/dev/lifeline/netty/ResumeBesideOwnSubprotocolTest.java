@@ -69,48 +69,54 @@ class ResumeBesideOwnSubprotocolTest {
     }
   }
 
+  /**
+   * What a resuming Lifeline client offering {@code OWN} got back and saw, one text echoed; {@code
+   * whileOpen} runs once the echo arrived, before the client closes.
+   */
+  private record Echo(List<String> echoed, List<ConnectionEvent> events) {}
+
+  private static Echo echoOnce(
+      TestServer server, String text, Class<? extends ConnectionEvent> ready, Runnable whileOpen) {
+    SupervisedConnection client =
+        Supervisor.create(WebSocketTransport.create(server.uri("/ws")).subprotocols(OWN))
+            .resume(Resume.defaults())
+            .connection();
+    Queue<String> echoed = new ConcurrentLinkedQueue<>();
+    try (EventRecorder events = new EventRecorder(client.events())) {
+      Disposable reading =
+          client.inbound().ofType(Frame.Text.class).map(Frame.Text::text).subscribe(echoed::add);
+      events.await(ready, 1);
+      client.send(Frame.text(text)).block(Duration.ofSeconds(10));
+      RealTime.await("the echo", () -> !echoed.isEmpty());
+      whileOpen.run();
+      reading.dispose();
+      client.close().block(Duration.ofSeconds(10));
+      return new Echo(List.copyOf(echoed), events.all(ConnectionEvent.class));
+    }
+  }
+
   @Test
   void aLifelineClientWithItsOwnSubprotocolResumesAgainstARouteThatSpeaksIt() {
     ServerSupervisor supervisor = ServerSupervisor.builder().resume(Resume.defaults()).build();
     try (TestServer server = serve(supervisor, OWN)) {
-      SupervisedConnection client =
-          Supervisor.create(WebSocketTransport.create(server.uri("/ws")).subprotocols(OWN))
-              .resume(Resume.defaults())
-              .connection();
-      Queue<String> echoed = new ConcurrentLinkedQueue<>();
-      try (EventRecorder events = new EventRecorder(client.events())) {
-        Disposable reading =
-            client.inbound().ofType(Frame.Text.class).map(Frame.Text::text).subscribe(echoed::add);
-        events.await(ConnectionEvent.SessionStarted.class, 1);
-        client.send(Frame.text("over chat.v2, resumable")).block(Duration.ofSeconds(10));
-        RealTime.await("the echo", () -> !echoed.isEmpty());
-        assertThat(List.copyOf(echoed)).containsExactly("over chat.v2, resumable");
-        assertThat(supervisor.sessions()).isEqualTo(1);
-        reading.dispose();
-        client.close().block(Duration.ofSeconds(10));
-      }
+      Echo echo =
+          echoOnce(
+              server,
+              "over chat.v2, resumable",
+              ConnectionEvent.SessionStarted.class,
+              () -> assertThat(supervisor.sessions()).isEqualTo(1));
+
+      assertThat(echo.echoed()).containsExactly("over chat.v2, resumable");
     }
   }
 
   @Test
   void aLifelineClientWithItsOwnSubprotocolRunsPlainAgainstAServerWithoutResume() {
-    ServerSupervisor supervisor = ServerSupervisor.builder().build();
-    try (TestServer server = serve(supervisor, OWN)) {
-      SupervisedConnection client =
-          Supervisor.create(WebSocketTransport.create(server.uri("/ws")).subprotocols(OWN))
-              .resume(Resume.defaults())
-              .connection();
-      Queue<String> echoed = new ConcurrentLinkedQueue<>();
-      try (EventRecorder events = new EventRecorder(client.events())) {
-        Disposable reading =
-            client.inbound().ofType(Frame.Text.class).map(Frame.Text::text).subscribe(echoed::add);
-        events.await(ConnectionEvent.Connected.class, 1);
-        client.send(Frame.text("plain chat.v2")).block(Duration.ofSeconds(10));
-        RealTime.await("the echo", () -> !echoed.isEmpty());
-        assertThat(events.all(ConnectionEvent.SessionStarted.class)).isEmpty();
-        reading.dispose();
-        client.close().block(Duration.ofSeconds(10));
-      }
+    try (TestServer server = serve(ServerSupervisor.builder().build(), OWN)) {
+      Echo echo = echoOnce(server, "plain chat.v2", ConnectionEvent.Connected.class, () -> {});
+
+      assertThat(echo.echoed()).containsExactly("plain chat.v2");
+      assertThat(echo.events()).noneMatch(ConnectionEvent.SessionStarted.class::isInstance);
     }
   }
 }

@@ -126,20 +126,34 @@ public class OutboundFrameBenchmark {
     }
   }
 
-  @State(Scope.Thread)
-  public static class SupervisedStream {
+  /** One long-lived streaming send over a {@link DiscardingTransport}; with resume or without. */
+  public abstract static class Streaming {
     SupervisedConnection connection;
     Sinks.Many<Frame> sink;
     final AtomicReference<Throwable> failure = new AtomicReference<>();
 
+    abstract boolean resume();
+
     @Setup(Level.Trial)
     public void open(Blackhole blackhole) {
-      connection =
-          Supervisor.create(new DiscardingTransport(blackhole))
+      boolean resume = resume();
+      // with resume the peer acknowledges, so that the client's replay buffer empties
+      DiscardingTransport transport =
+          new DiscardingTransport(blackhole, resume ? dev.lifeline.Resume.PROTOCOL : "", resume);
+      Supervisor supervisor =
+          Supervisor.create(transport)
               .heartbeat(Heartbeat.ping().interval(Duration.ofHours(1)))
-              .scheduler(Schedulers.parallel())
-              .connection();
+              .scheduler(Schedulers.parallel());
+      connection =
+          (resume ? supervisor.resume(dev.lifeline.Resume.defaults()) : supervisor).connection();
       connection.inbound().subscribe();
+      if (resume) {
+        transport.connection.send(
+            dev.lifeline.internal.ResumeMessages.welcome(
+                dev.lifeline.internal.ResumeMessages.NEW,
+                0,
+                new byte[dev.lifeline.internal.ResumeMessages.SESSION_ID_LENGTH]));
+      }
       sink = Sinks.many().unicast().onBackpressureBuffer();
       connection.send(sink.asFlux()).subscribe(null, failure::set);
     }
@@ -153,42 +167,24 @@ public class OutboundFrameBenchmark {
     }
   }
 
+  /** Without resume. */
+  @State(Scope.Thread)
+  public static class SupervisedStream extends Streaming {
+    @Override
+    boolean resume() {
+      return false;
+    }
+  }
+
   /**
    * {@link SupervisedStream} with {@code lifeline.resume.v1} negotiated: every frame also goes
    * through the replay buffer, and the peer acknowledges every 32 data frames.
    */
   @State(Scope.Thread)
-  public static class SupervisedStreamResume {
-    SupervisedConnection connection;
-    Sinks.Many<Frame> sink;
-    final AtomicReference<Throwable> failure = new AtomicReference<>();
-
-    @Setup(Level.Trial)
-    public void open(Blackhole blackhole) {
-      DiscardingTransport transport =
-          new DiscardingTransport(blackhole, dev.lifeline.Resume.PROTOCOL, true);
-      connection =
-          Supervisor.create(transport)
-              .heartbeat(Heartbeat.ping().interval(Duration.ofHours(1)))
-              .scheduler(Schedulers.parallel())
-              .resume(dev.lifeline.Resume.defaults())
-              .connection();
-      connection.inbound().subscribe();
-      transport.connection.send(
-          dev.lifeline.internal.ResumeMessages.welcome(
-              dev.lifeline.internal.ResumeMessages.NEW,
-              0,
-              new byte[dev.lifeline.internal.ResumeMessages.SESSION_ID_LENGTH]));
-      sink = Sinks.many().unicast().onBackpressureBuffer();
-      connection.send(sink.asFlux()).subscribe(null, failure::set);
-    }
-
-    @TearDown(Level.Trial)
-    public void close() {
-      if (failure.get() != null) {
-        throw new IllegalStateException("the streaming send failed", failure.get());
-      }
-      connection.close().block(Duration.ofSeconds(10));
+  public static class SupervisedStreamResume extends Streaming {
+    @Override
+    boolean resume() {
+      return true;
     }
   }
 

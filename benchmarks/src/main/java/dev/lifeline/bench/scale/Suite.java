@@ -116,16 +116,7 @@ public final class Suite {
     say("storm " + name);
     Process server = startServer(0, name + "-server-1");
     int port = Integer.parseInt(waitFor(server, "READY", 30).split(" ")[1]);
-    Process client =
-        startClient(
-            name,
-            "kind=lifeline",
-            "k=" + k,
-            "port=" + port,
-            "hosts=" + HOSTS,
-            "settle=" + settle,
-            "retry=" + retry,
-            "storm=true");
+    Process client = startStormClient(name, k, port, retry);
     Process restarted = null;
     try {
       waitFor(client, "STORM_READY", 240);
@@ -133,13 +124,7 @@ public final class Suite {
       Thread.sleep(3000);
       restarted = startServer(port, name + "-server-2");
       waitFor(restarted, "READY", 30);
-      String result = waitFor(client, "RESULT", 150);
-      String series = waitFor(client, "ATTEMPTS_PER_100MS", 5);
-      say(result);
-      say(series);
-      Map<String, String> parsed = parse(result);
-      parsed.put("series", series.substring(series.indexOf(' ') + 1));
-      return parsed;
+      return stormResult(client);
     } finally {
       if (restarted != null) {
         stop(restarted);
@@ -159,16 +144,7 @@ public final class Suite {
     say("storm " + name);
     Process server = startServer(0, name + "-server");
     int port = Integer.parseInt(waitFor(server, "READY", 30).split(" ")[1]);
-    Process client =
-        startClient(
-            name,
-            "kind=lifeline",
-            "k=" + k,
-            "port=" + port,
-            "hosts=" + HOSTS,
-            "settle=" + settle,
-            "retry=fixed",
-            "storm=true");
+    Process client = startStormClient(name, k, port, "fixed");
     try {
       waitFor(client, "STORM_READY", 240);
       try (PrintWriter commands =
@@ -177,18 +153,37 @@ public final class Suite {
         commands.println("drain " + windowMs + " " + hintMs);
         waitFor(server, "DRAINED", 120);
       }
-      String result = waitFor(client, "RESULT", 150);
-      String series = waitFor(client, "ATTEMPTS_PER_100MS", 5);
-      say(result);
-      say(series);
-      Map<String, String> parsed = parse(result);
+      Map<String, String> parsed = stormResult(client);
       parsed.put("retry", "fixed 5 s, " + label);
-      parsed.put("series", series.substring(series.indexOf(' ') + 1));
       return parsed;
     } finally {
       stop(server);
       stop(client);
     }
+  }
+
+  /** A storm client of {@code k} Lifeline connections on {@code retry}. */
+  private Process startStormClient(String name, int k, int port, String retry) throws IOException {
+    return startClient(
+        name,
+        "kind=lifeline",
+        "k=" + k,
+        "port=" + port,
+        "hosts=" + HOSTS,
+        "settle=" + settle,
+        "retry=" + retry,
+        "storm=true");
+  }
+
+  /** The storm client's RESULT line, parsed, with its attempts per 100 ms as {@code series}. */
+  private Map<String, String> stormResult(Process client) throws InterruptedException {
+    String result = waitFor(client, "RESULT", 150);
+    String series = waitFor(client, "ATTEMPTS_PER_100MS", 5);
+    say(result);
+    say(series);
+    Map<String, String> parsed = parse(result);
+    parsed.put("series", series.substring(series.indexOf(' ') + 1));
+    return parsed;
   }
 
   private Process startServer(int port, String name) throws IOException {
