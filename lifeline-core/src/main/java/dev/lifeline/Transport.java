@@ -10,8 +10,9 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * A way to open one physical frame connection; the supervisor's only view of the network. The
- * Reactor Netty WebSocket client is one transport, {@link dev.lifeline.testing.InMemoryTransport}
- * another.
+ * Reactor Netty WebSocket client ({@code dev.lifeline.netty.WebSocketTransport}, module {@code
+ * lifeline-netty}) is one transport, {@code dev.lifeline.testing.InMemoryTransport} (module {@code
+ * lifeline-test}) another.
  *
  * <p>Implementations must be thread-safe and keep no state between connections that the supervisor
  * relies on: every reconnect calls {@link #connect(Publisher)} again.

@@ -1,7 +1,8 @@
 /**
  * Micrometer metrics for supervised connections and servers: {@link
- * dev.lifeline.micrometer.LifelineMetrics}. Needs {@code io.micrometer:micrometer-core} on the
- * classpath (an optional dependency of Lifeline); nothing else in Lifeline touches Micrometer.
+ * dev.lifeline.micrometer.LifelineMetrics}, in its own artifact ({@code lifeline-micrometer}), so
+ * that nothing else in Lifeline touches Micrometer. Binding a server needs {@code lifeline-netty}
+ * as well; binding a connection does not.
  *
  * <p>Nothing in this package accepts or returns {@code null} unless marked {@link
  * org.jspecify.annotations.Nullable}.
