@@ -52,6 +52,9 @@ public final class Mailbox implements Executor {
 
   private final LongConsumer onDemand;
 
+  /** The connection's name, for the one line this class logs. */
+  private final String name;
+
   /**
    * Inputs waiting for the thread inside: Reactor's multi-producer queue, made at the first
    * contention, so that a connection no one else touches while it is busy holds none.
@@ -74,9 +77,11 @@ public final class Mailbox implements Executor {
 
   /**
    * @param onDemand runs inside with the demand the application requested since its last run
+   * @param name the connection's name, in the log line of a task that threw
    */
-  public Mailbox(LongConsumer onDemand) {
+  public Mailbox(LongConsumer onDemand, String name) {
     this.onDemand = onDemand;
+    this.name = name;
   }
 
   /** Runs {@code task} inside: now, on this thread, if no one is inside; otherwise queued. */
@@ -168,7 +173,7 @@ public final class Mailbox implements Executor {
     return queue;
   }
 
-  private static void run(Runnable task) {
+  private void run(Runnable task) {
     try {
       task.run();
     } catch (Throwable e) {
@@ -180,7 +185,10 @@ public final class Mailbox implements Executor {
    * A task threw: the engine's own code never does, so this is the application's callback failing
    * inside (Reactor's rule 2.13 violated) or a bug. Logged, never rethrown: the mailbox must go on.
    */
-  private static void dropped(Throwable e) {
-    log.error("a task of a Lifeline connection threw; it is dropped and the connection goes on", e);
+  private void dropped(Throwable e) {
+    log.atError()
+        .addKeyValue("connection", name)
+        .setCause(e)
+        .log("a task of connection {} threw; it is dropped and the connection goes on", name);
   }
 }

@@ -103,7 +103,7 @@ public final class Supervision extends Flux<Frame>
 
   public Supervision(Settings settings) {
     this.settings = settings;
-    this.mailbox = new Mailbox(this);
+    this.mailbox = new Mailbox(this, settings.name());
     this.events = new EventLog(settings.scheduler(), settings.name());
     this.outbox = new Outbox(mailbox, settings.outboundBufferCapacity());
     this.resumption = settings.resume() == null ? null : new Resumption(settings.resume());

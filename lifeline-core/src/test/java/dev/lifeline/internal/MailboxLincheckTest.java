@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Timeout;
  * MailboxStressTest}'s part, on real threads.
  */
 public class MailboxLincheckTest {
-  private final Mailbox mailbox = new Mailbox(this::demanded);
+  private final Mailbox mailbox = new Mailbox(this::demanded, "lincheck");
   private final AtomicInteger submitted = new AtomicInteger();
   private final AtomicLong requested = new AtomicLong();
 

@@ -102,7 +102,7 @@ class MailboxStressTest {
 
     Round(int round) {
       this.round = round;
-      this.mailbox = new Mailbox(this::onDemand);
+      this.mailbox = new Mailbox(this::onDemand, "stress");
     }
 
     void run() throws Exception {

@@ -37,7 +37,7 @@ abstract class OutboxFixture {
   /** A stream's prefetch, and so the most frames one stream holds waiting (SendStream.PREFETCH). */
   static final int PREFETCH = 32;
 
-  final Mailbox mailbox = new Mailbox(n -> {});
+  final Mailbox mailbox = new Mailbox(n -> {}, "outbox");
 
   /** Broken rules seen by a writer: checked after every test. */
   final List<String> problems = Collections.synchronizedList(new ArrayList<>());

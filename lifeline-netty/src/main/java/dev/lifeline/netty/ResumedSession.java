@@ -53,7 +53,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
   private final byte[] sessionId;
   private final int readAhead;
   private final int readBatch;
-  final Mailbox mailbox = new Mailbox(this);
+  final Mailbox mailbox;
   private final Outbox outbox;
   private final Resumption state;
   private volatile SocketAddress remoteAddress;
@@ -78,6 +78,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
     this.supervisor = supervisor;
     this.registry = registry;
     this.id = id;
+    this.mailbox = new Mailbox(this, "server session " + id);
     this.sessionId = sessionId;
     this.key = ResumeSessions.key(sessionId);
     this.readAhead = resume.replayBufferFrames();
