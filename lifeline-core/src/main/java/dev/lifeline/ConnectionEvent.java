@@ -33,7 +33,11 @@ public sealed interface ConnectionEvent
         ConnectionEvent.SessionResumed,
         ConnectionEvent.SessionLost {
 
-  /** When the event happened, by the supervisor's scheduler. */
+  /**
+   * When the event happened, by the supervisor's scheduler.
+   *
+   * @since 0.1.0
+   */
   Instant time();
 
   /**

@@ -93,12 +93,16 @@ public interface Transport {
      * frame, or end with a {@link dev.lifeline.ConnectionClosedException} carrying an error status
      * the peer sent as its own close crossed ours (the supervisor reports that status; any other
      * end after a close is taken as the close completing).
+     *
+     * @since 0.1.0
      */
     Flux<Frame> inbound();
 
     /**
      * Sends {@code frame} as the connection's last frame and closes it, completing once the
      * connection is closed. Idempotent.
+     *
+     * @since 0.1.0
      */
     Mono<Void> close(Frame.Close frame);
 

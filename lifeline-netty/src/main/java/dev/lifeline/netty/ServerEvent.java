@@ -22,13 +22,25 @@ public sealed interface ServerEvent
         ServerEvent.SessionResumed,
         ServerEvent.SessionExpired {
 
-  /** When the event happened, by the supervisor's scheduler. */
+  /**
+   * When the event happened, by the supervisor's scheduler.
+   *
+   * @since 0.1.0
+   */
   Instant time();
 
-  /** The {@linkplain ServerConnection#id() connection's id}. */
+  /**
+   * The {@linkplain ServerConnection#id() connection's id}.
+   *
+   * @since 0.1.0
+   */
   String id();
 
-  /** The client's address. */
+  /**
+   * The client's address.
+   *
+   * @since 0.1.0
+   */
   SocketAddress remoteAddress();
 
   /**
