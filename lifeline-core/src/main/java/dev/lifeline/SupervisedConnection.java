@@ -177,6 +177,41 @@ public final class SupervisedConnection implements Disposable {
     close().subscribe();
   }
 
+  /**
+   * Text and binary frames received for the application so far, over every connection of this
+   * supervision: heartbeats, their answers and resume's control frames are not counted; a frame
+   * held because the application has not requested it yet is. For monitoring: any thread may read
+   * it, and sees a recent value.
+   *
+   * @since 0.2.0
+   */
+  public long framesReceived() {
+    return session.framesReceived();
+  }
+
+  /**
+   * The application's frames handed to a transport so far, over every connection of this
+   * supervision (written to the socket, not yet known to have arrived; a resume replay does not
+   * count a frame again). Heartbeats and control frames are not counted. For monitoring, as {@link
+   * #framesReceived()}.
+   *
+   * @since 0.2.0
+   */
+  public long framesSent() {
+    return session.framesSent();
+  }
+
+  /**
+   * The frames waiting in the outbound buffer now, at most its {@linkplain
+   * Supervisor#outboundBufferCapacity() capacity}: sent by the application, not yet handed to a
+   * connection. For monitoring, as {@link #framesReceived()}.
+   *
+   * @since 0.2.0
+   */
+  public int queuedFrames() {
+    return session.queuedFrames();
+  }
+
   /** Whether supervision has ended. */
   @Override
   public boolean isDisposed() {

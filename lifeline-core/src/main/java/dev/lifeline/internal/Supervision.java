@@ -6,6 +6,8 @@ import dev.lifeline.Frame;
 import dev.lifeline.ReconnectsExhaustedException;
 import dev.lifeline.SupervisorClosedException;
 import dev.lifeline.Transport;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +32,9 @@ import reactor.util.context.Context;
  * close and sends; the transport's handshake results, frames, completion and errors; timer ticks;
  * retry decisions — runs inside this connection's {@link Mailbox}, one at a time. The state below,
  * and that of the {@link Link}, {@link Watchdog}, {@link Outbox} and {@link Outage} it owns, is
- * plain fields. The only field read from outside is {@link #finished}, for {@code isDisposed()}.
+ * plain fields. The fields read from outside are {@link #finished}, for {@code isDisposed()}, and,
+ * for monitoring, the frame counts: {@link #received} here and the outbox's (opaque stores inside,
+ * opaque loads outside: a whole, recent value, with no fence on the frame's path).
  *
  * <p>States, in {@link #state}:
  *
@@ -65,6 +69,19 @@ public final class Supervision extends Flux<Frame>
   final Mailbox mailbox;
   final EventLog events;
   final Outbox outbox;
+
+  private static final VarHandle RECEIVED;
+
+  static {
+    try {
+      RECEIVED = MethodHandles.lookup().findVarHandle(Supervision.class, "received", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** Text and binary frames for the application received so far, over every connection. */
+  private long received;
 
   /** The resume session, spanning the links; null without resume. */
   final Resumption resumption;
@@ -429,6 +446,7 @@ public final class Supervision extends Flux<Frame>
   }
 
   void deliver(Frame frame) {
+    RECEIVED.setOpaque(this, received + 1);
     if (demand == 0 || held != null) {
       // beyond the application's demand: only once this side closed (close(), or a protocol
       // violation), when the link reads on to reach the peer's close (Link.CLOSE_READ_AHEAD);
@@ -538,5 +556,20 @@ public final class Supervision extends Flux<Frame>
     if (waiting != null) {
       waiting.forEach(MonoSink::success);
     }
+  }
+
+  /** Application frames received so far, from any thread: for monitoring. */
+  public long framesReceived() {
+    return (long) RECEIVED.getOpaque(this);
+  }
+
+  /** Application frames handed to a transport so far, from any thread: for monitoring. */
+  public long framesSent() {
+    return outbox.sent();
+  }
+
+  /** Frames waiting in the outbound buffer now, from any thread: for monitoring. */
+  public int queuedFrames() {
+    return outbox.queued();
   }
 }

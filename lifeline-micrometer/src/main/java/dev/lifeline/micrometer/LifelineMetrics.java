@@ -10,11 +10,14 @@ import dev.lifeline.SupervisedConnection;
 import dev.lifeline.netty.ServerEvent;
 import dev.lifeline.netty.ServerSupervisor;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.WeakHashMap;
@@ -81,7 +84,24 @@ public final class LifelineMetrics {
     ClientMeters meters = new ClientMeters(registry, tags);
     Disposable events = connection.events().subscribe(meters::record);
     Disposable states = connection.states().subscribe(meters::state);
-    return Disposables.composite(events, states);
+    List<Meter> traffic =
+        List.of(
+            FunctionCounter.builder(
+                    "lifeline.frames", connection, SupervisedConnection::framesReceived)
+                .tags(tags.and("direction", "in"))
+                .description("Text and binary frames received for the application")
+                .register(registry),
+            FunctionCounter.builder("lifeline.frames", connection, SupervisedConnection::framesSent)
+                .tags(tags.and("direction", "out"))
+                .description("The application's frames handed to a transport")
+                .register(registry),
+            Gauge.builder(
+                    "lifeline.outbound.queued", connection, SupervisedConnection::queuedFrames)
+                .tags(tags)
+                .description("Frames waiting in the outbound buffer")
+                .register(registry));
+    Disposable unregister = () -> traffic.forEach(registry::remove);
+    return Disposables.composite(events, states, unregister);
   }
 
   /**

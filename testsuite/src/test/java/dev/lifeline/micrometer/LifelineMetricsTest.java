@@ -91,6 +91,67 @@ class LifelineMetricsTest {
     binding.dispose();
   }
 
+  private double frames(String direction) {
+    return registry
+        .find("lifeline.frames")
+        .tags(orders)
+        .tag("direction", direction)
+        .functionCounter()
+        .count();
+  }
+
+  private double queued() {
+    return registry.find("lifeline.outbound.queued").tags(orders).gauge().value();
+  }
+
+  @Test
+  void framesInAndOutAndTheOutboundQueueAreMeasured() {
+    var supervised =
+        clock.connect(s -> s.name("orders").retry(Retry.fixedDelay(1, Duration.ofSeconds(10))));
+    var connection = supervised.connection();
+    Disposable binding = LifelineMetrics.bind(registry, connection);
+
+    clock
+        .verifyInbound(supervised)
+        .expectSubscription()
+        .then(
+            () -> {
+              clock.transport.lastPeer().send(Frame.text("a"));
+              clock.transport.lastPeer().send(Frame.text("b"));
+              connection.send(Frame.text("x")).subscribe();
+            })
+        .expectNextCount(2)
+        .then(
+            () -> {
+              assertThat(frames("in")).isEqualTo(2);
+              assertThat(frames("out")).isEqualTo(1);
+              assertThat(queued()).isZero();
+            })
+        .then(() -> clock.transport.lastPeer().close(1001, "restart")) // reconnect in 10 s
+        .then(
+            () -> {
+              connection.send(Frame.text("y")).subscribe();
+              connection.send(Frame.text("z")).subscribe();
+              assertThat(queued()).isEqualTo(2);
+              assertThat(frames("out")).isEqualTo(1);
+            })
+        .then(() -> clock.advance(10_000))
+        .then(
+            () -> {
+              assertThat(clock.transport.lastPeer().receivedTexts()).containsExactly("y", "z");
+              assertThat(queued()).isZero();
+              assertThat(frames("out")).isEqualTo(3);
+              assertThat(connection.framesSent()).isEqualTo(3);
+              assertThat(connection.framesReceived()).isEqualTo(2);
+            })
+        .thenCancel()
+        .verify();
+
+    binding.dispose();
+    assertThat(registry.find("lifeline.frames").meters()).isEmpty();
+    assertThat(registry.find("lifeline.outbound.queued").meters()).isEmpty();
+  }
+
   @Test
   void resumeSessionsAreCountedByOutcome() {
     clock.transport.selectSubprotocol(Resume.PROTOCOL);
