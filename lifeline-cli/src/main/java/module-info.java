@@ -7,7 +7,6 @@ module dev.lifeline.cli {
   requires dev.lifeline.netty;
   requires dev.lifeline.testing;
   requires info.picocli;
-  requires io.netty.codec.http;
   requires io.netty.transport;
   requires org.slf4j;
 

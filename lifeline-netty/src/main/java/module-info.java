@@ -9,9 +9,10 @@ module dev.lifeline.netty {
   requires transitive reactor.netty.core;
   requires io.netty.buffer;
   requires io.netty.codec;
-  requires io.netty.codec.http;
+  // transitive: WebSocketTransport.headers(..) takes HttpHeaders, sslContext(..) an SslContext
+  requires transitive io.netty.codec.http;
   requires io.netty.common;
-  requires io.netty.handler;
+  requires transitive io.netty.handler;
   requires io.netty.transport;
   requires org.slf4j;
   // Reactor Netty's jars are automatic modules, which declare none of the Netty modules they load:
