@@ -76,7 +76,7 @@ final class ResumeSessions {
 
   /** On the connection's event loop: its HELLO arrived. */
   void hello(
-      ResumedSession.Attachment a,
+      SessionAttachment a,
       ResumeMessages.Message hello,
       Function<ServerConnection, Publisher<Void>> application) {
     ResumedSession known = null;
@@ -110,8 +110,7 @@ final class ResumeSessions {
   }
 
   /** A new session for {@code a}: the client named none, or one this server does not know. */
-  private void fresh(
-      ResumedSession.Attachment a, Function<ServerConnection, Publisher<Void>> application) {
+  private void fresh(SessionAttachment a, Function<ServerConnection, Publisher<Void>> application) {
     byte[] id = new byte[ResumeMessages.SESSION_ID_LENGTH];
     random.nextBytes(id);
     ResumedSession session =

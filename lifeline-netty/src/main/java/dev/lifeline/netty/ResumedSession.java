@@ -27,7 +27,8 @@ import reactor.core.publisher.Operators;
 /**
  * One {@code lifeline.resume.v1} session on the server: the {@link ServerConnection} the
  * application's handler gets once, whose {@link #inbound()} and {@link #send(Publisher)} span the
- * physical connections the client makes (each an {@link Attachment} of a {@link ServerSession}).
+ * physical connections the client makes (each a {@link SessionAttachment} of a {@link
+ * ServerSession}).
  *
  * <p><b>Confined</b> to the session's own {@link Mailbox} (reactor-core's drain loop, as a client
  * connection's): the physical connections' frames and ends, the application's subscribe, request,
@@ -58,7 +59,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
   private final Resumption state;
   private volatile SocketAddress remoteAddress;
 
-  private Attachment current;
+  private SessionAttachment current;
   private CoreSubscriber<? super Frame> app;
   private boolean subscribedOnce;
   private long demand;
@@ -137,7 +138,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
         sink ->
             mailbox.execute(
                 () -> {
-                  Attachment a = current;
+                  SessionAttachment a = current;
                   end(null, "the session was closed by the server");
                   if (a != null) {
                     a.physical.close(code, reason).subscribe(null, e -> a.physical.dispose());
@@ -220,7 +221,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
   private void cancelled() {
     app = null;
     pending.clear();
-    Attachment a = current;
+    SessionAttachment a = current;
     end(null, "the application cancelled the session's inbound stream");
     if (a != null) {
       a.physical.close(1000, "").subscribe(null, e -> a.physical.dispose());
@@ -230,12 +231,12 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
   // ---- the physical connections ----------------------------------------------------------------
 
   /** Inside: {@code a}'s HELLO named this session (or created it); it takes over. */
-  void attach(Attachment a, long clientReceived, boolean resumed) {
+  void attach(SessionAttachment a, long clientReceived, boolean resumed) {
     if (ended) {
       a.physical.close(1001, "session ended").subscribe(null, e -> a.physical.dispose());
       return;
     }
-    Attachment old = current;
+    SessionAttachment old = current;
     if (old != null) {
       // the client reconnected before this side noticed the old connection died
       outbox.detach(old);
@@ -265,7 +266,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
   }
 
   /** Inside: a frame from {@code a}. */
-  void frame(Attachment a, Frame frame) {
+  void frame(SessionAttachment a, Frame frame) {
     if (a != current || ended) {
       return;
     }
@@ -278,7 +279,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
     deliverPending();
   }
 
-  private void control(Attachment a, Frame.Pong frame) {
+  private void control(SessionAttachment a, Frame.Pong frame) {
     ResumeMessages.Message m;
     try {
       m = ResumeMessages.decode(frame);
@@ -309,7 +310,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
     a.read(1);
   }
 
-  private void violation(Attachment a, String what) {
+  private void violation(SessionAttachment a, String what) {
     supervisor.emit(
         new ServerEvent.SessionExpired(
             supervisor.now(),
@@ -325,7 +326,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
   }
 
   /** Inside: {@code a}'s connection ended; the session waits for the client to come back. */
-  void ended(Attachment a) {
+  void ended(SessionAttachment a) {
     if (a != current) {
       return;
     }
@@ -373,7 +374,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
     if (ended) {
       return;
     }
-    Attachment a = current;
+    SessionAttachment a = current;
     if (a != null) {
       outbox.detach(a);
       a.physical.dispose();
@@ -409,7 +410,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
       expiry = null;
     }
     registry.remove(this);
-    Attachment a = current;
+    SessionAttachment a = current;
     current = null;
     if (a != null) {
       outbox.detach(a);
@@ -436,166 +437,24 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
     }
   }
 
+  // ---- an attachment's writer, inside ---------------------------------------------------------
+
   /**
-   * One physical connection of a session: reads its frames (the HELLO first, before it is bound)
-   * and is the outbound stream written to it.
-   *
-   * <p>Its inbound signals come from the connection's event loop, one at a time; once bound, each
-   * hops into the session's mailbox. Its writer's signals hop into the mailbox too.
+   * {@code a}'s connection subscribed to its outbound stream: it is written to if still current.
    */
-  static final class Attachment implements CoreSubscriber<Frame>, Publisher<Frame>, Subscription {
-    final ServerSession physical;
-    private final ResumeSessions registry;
-    private final Function<ServerConnection, Publisher<Void>> application;
-
-    // the event loop until bound, then the session's mailbox
-    private Subscription upstream;
-    private volatile ResumedSession session;
-    private boolean greeted;
-
-    // the session's mailbox, once bound: read credit given back, requested a batch at a time
-    private long freed;
-    private long batch = 1;
-
-    Attachment(
-        ServerSession physical,
-        ResumeSessions registry,
-        Function<ServerConnection, Publisher<Void>> application) {
-      this.physical = physical;
-      this.registry = registry;
-      this.application = application;
+  void writerSubscribed(SessionAttachment a, Subscriber<? super Frame> writer) {
+    if (current == a) {
+      outbox.attach(a, writer);
     }
+  }
 
-    void start() {
-      physical.inbound().subscribe(this);
-    }
+  /** {@code a}'s connection can take {@code n} more frames. */
+  void writerRequested(SessionAttachment a, long n) {
+    outbox.request(a, n);
+  }
 
-    @Override
-    public void onSubscribe(Subscription s) {
-      upstream = s;
-      s.request(1); // the HELLO
-    }
-
-    @Override
-    public void onNext(Frame frame) {
-      ResumedSession bound = session;
-      if (bound != null) {
-        // inline when no one else is inside, as a client's link does: no task per frame
-        if (bound.mailbox.enter()) {
-          try {
-            bound.frame(this, frame);
-          } finally {
-            bound.mailbox.leave();
-          }
-        } else {
-          bound.mailbox.execute(() -> bound.frame(this, frame));
-        }
-        return;
-      }
-      if (greeted) {
-        return; // a frame after a HELLO, before its session took this connection: dropped below
-      }
-      greeted = true;
-      ResumeMessages.Message hello = null;
-      if (ResumeMessages.isControl(frame)) {
-        try {
-          hello = ResumeMessages.decode((Frame.Pong) frame);
-        } catch (IllegalArgumentException e) {
-          hello = null;
-        }
-      }
-      if (hello == null || hello.type() != ResumeMessages.HELLO) {
-        physical
-            .close(1002, "expected HELLO of " + Resume.PROTOCOL)
-            .subscribe(null, e -> physical.dispose());
-        return;
-      }
-      registry.hello(this, hello, application);
-    }
-
-    /** Called by the registry, inside the session's mailbox or before anyone can see it. */
-    void bind(ResumedSession to) {
-      session = to;
-    }
-
-    /**
-     * Inside: bound and welcomed; read ahead {@code credit} frames, then write. Credit given back
-     * later is requested {@code batch} frames at a time.
-     */
-    void bound(long credit, int batch) {
-      this.batch = batch;
-      physical.send(this).subscribe(null, e -> {});
-      if (credit > 0) {
-        upstream.request(credit);
-      }
-    }
-
-    /** Inside: {@code n} more frames may be read from the connection (requested in batches). */
-    void read(long n) {
-      freed += n;
-      if (freed >= batch) {
-        long more = freed;
-        freed = 0;
-        upstream.request(more);
-      }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      ended();
-    }
-
-    @Override
-    public void onComplete() {
-      ended();
-    }
-
-    private void ended() {
-      ResumedSession bound = session;
-      if (bound != null) {
-        bound.mailbox.execute(() -> bound.ended(this));
-      }
-    }
-
-    // ---- the writer: this connection's outbound stream ---------------------------------------
-
-    @Override
-    public void subscribe(Subscriber<? super Frame> writer) {
-      ResumedSession bound = session;
-      bound.mailbox.execute(
-          () -> {
-            if (bound.current == this) {
-              bound.outbox.attach(this, writer);
-            }
-            writer.onSubscribe(this);
-          });
-    }
-
-    @Override
-    public void request(long n) {
-      ResumedSession bound = session;
-      if (n <= 0 || bound == null) {
-        return;
-      }
-      if (bound.mailbox.enter()) {
-        try {
-          bound.outbox.request(this, n);
-        } finally {
-          bound.mailbox.leave();
-        }
-      } else if (bound.mailbox.isInside()) {
-        bound.outbox.request(this, n); // the writer asks for more from inside onNext
-      } else {
-        bound.mailbox.execute(() -> bound.outbox.request(this, n));
-      }
-    }
-
-    @Override
-    public void cancel() {
-      ResumedSession bound = session;
-      if (bound != null) {
-        bound.mailbox.execute(() -> bound.outbox.detach(this));
-      }
-    }
+  /** {@code a}'s connection stopped taking frames. */
+  void writerCancelled(SessionAttachment a) {
+    outbox.detach(a);
   }
 }

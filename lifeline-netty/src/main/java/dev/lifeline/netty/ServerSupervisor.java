@@ -174,7 +174,7 @@ public final class ServerSupervisor {
       if (resume) {
         // resume: the application runs once per session, which outlives this connection
         ServerSession physical = new ServerSession(this, in, out, true);
-        new ResumedSession.Attachment(physical, sessions, application).start();
+        new SessionAttachment(physical, sessions, application).start();
         return physical.onClose();
       }
       ServerSession session = new ServerSession(this, in, out, false);
