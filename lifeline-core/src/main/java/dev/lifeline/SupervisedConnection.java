@@ -212,6 +212,40 @@ public final class SupervisedConnection implements Disposable {
     return session.queuedFrames();
   }
 
+  /**
+   * The payload bytes of the {@linkplain #queuedFrames() frames waiting} in the outbound buffer now
+   * (UTF-8 for text). For monitoring, as {@link #framesReceived()}.
+   *
+   * @since 0.2.0
+   */
+  public long queuedBytes() {
+    return session.queuedBytes();
+  }
+
+  /**
+   * The payload bytes of the text and binary frames read from the peer so far, over every
+   * connection of this supervision, as the transport counts them ({@link
+   * Transport.Connection#bytesReceived()}): on the wire, so resume's own control frames and a
+   * replayed frame count too; control frames and framing do not. -1 if the transport does not count
+   * bytes (both of Lifeline's transports do). For monitoring, as {@link #framesReceived()}.
+   *
+   * @since 0.2.0
+   */
+  public long bytesReceived() {
+    return session.bytesReceived();
+  }
+
+  /**
+   * The payload bytes of the text and binary frames written to the peer so far, over every
+   * connection of this supervision, as {@link #bytesReceived()} counts them: a frame replayed after
+   * a resume counts again.
+   *
+   * @since 0.2.0
+   */
+  public long bytesSent() {
+    return session.bytesSent();
+  }
+
   /** Whether supervision has ended. */
   @Override
   public boolean isDisposed() {

@@ -146,5 +146,28 @@ public interface Transport {
     default Frame.@Nullable Close peerClose() {
       return null;
     }
+
+    /**
+     * The payload bytes of the text and binary frames this connection has read from the peer so far
+     * (UTF-8 for text; control frames and framing not counted), or -1 if this transport does not
+     * count them (the default). Called from any thread, for monitoring; the count must stop moving
+     * once {@link #inbound()} has terminated.
+     *
+     * @since 0.2.0
+     */
+    default long bytesReceived() {
+      return -1;
+    }
+
+    /**
+     * The payload bytes of the text and binary frames this connection has taken from the
+     * supervisor's outbound publisher so far, or -1 if this transport does not count them (the
+     * default). As {@link #bytesReceived()}.
+     *
+     * @since 0.2.0
+     */
+    default long bytesSent() {
+      return -1;
+    }
   }
 }

@@ -100,6 +100,12 @@ class C9OutboundBufferTest {
                         "f3: outbound buffer full: 3 of 3 frames already wait for a connection;"
                             + " retry after the reconnect, slow down, or raise"
                             + " Supervisor.outboundBufferCapacity"))
+        .then(
+            () -> {
+              // the refused frame took neither a place nor bytes
+              assertThat(supervised.connection().queuedFrames()).isEqualTo(3);
+              assertThat(supervised.connection().queuedBytes()).isEqualTo(3 * "f0".length());
+            })
         .thenAwait(ms(5_000))
         .then(
             () ->
@@ -257,12 +263,15 @@ class C9OutboundBufferTest {
         .then(() -> clock.transport.lastPeer().end())
         .then(() -> supervised.connection().send(Frame.text("a")).subscribe().dispose())
         .then(() -> supervised.connection().send(Frame.text("b")).subscribe().dispose())
+        .then(() -> assertThat(supervised.connection().queuedBytes()).isZero())
         .then(() -> send(supervised.connection(), "c", outcomes))
-        .then(() -> send(supervised.connection(), "d", outcomes))
+        .then(() -> send(supervised.connection(), "dé", outcomes))
+        .then(() -> assertThat(supervised.connection().queuedBytes()).isEqualTo(4))
         .thenAwait(ms(5_000))
-        .then(() -> assertThat(outcomes).containsExactly("c: sent", "d: sent"))
+        .then(() -> assertThat(supervised.connection().queuedBytes()).isZero())
+        .then(() -> assertThat(outcomes).containsExactly("c: sent", "dé: sent"))
         .then(
-            () -> assertThat(clock.transport.lastPeer().receivedTexts()).containsExactly("c", "d"))
+            () -> assertThat(clock.transport.lastPeer().receivedTexts()).containsExactly("c", "dé"))
         .thenCancel()
         .verify();
   }
@@ -402,6 +411,12 @@ class C9OutboundBufferTest {
                         "outbound buffer full: 10 of 10 frames already wait for a connection;"
                             + " retry after the reconnect, slow down, or raise"
                             + " Supervisor.outboundBufferCapacity"))
+        .then(
+            () -> {
+              // the stream's five waiting frames gave their places and bytes back
+              assertThat(supervised.connection().queuedFrames()).isEqualTo(5);
+              assertThat(supervised.connection().queuedBytes()).isEqualTo(5 * "single0".length());
+            })
         .thenAwait(ms(5_000))
         .then(
             () ->

@@ -25,19 +25,22 @@ import reactor.core.publisher.Mono;
  * Every frame handed to a connection goes through {@link #write(Frame)}, which counts it: the place
  * where frames written but not yet confirmed can be kept.
  *
- * <p>Two fields are also read from other threads, for monitoring only ({@link #sent()}, {@link
- * #queued()}): written inside with opaque stores (a plain move on x86 and ARM, no fence) and read
- * with opaque loads, so that a reader sees a whole, recent value and never a torn one.
+ * <p>Three fields are also read from other threads, for monitoring only ({@link #sent()}, {@link
+ * #queued()}, {@link #queuedBytes()}): written inside with opaque stores (a plain move on x86 and
+ * ARM, no fence) and read with opaque loads, so that a reader sees a whole, recent value and never
+ * a torn one.
  */
 public final class Outbox {
   private static final VarHandle SENT;
   private static final VarHandle WAITING;
+  private static final VarHandle WAITING_BYTES;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       SENT = lookup.findVarHandle(Outbox.class, "sent", long.class);
       WAITING = lookup.findVarHandle(Outbox.class, "waiting", int.class);
+      WAITING_BYTES = lookup.findVarHandle(Outbox.class, "waitingBytes", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -60,6 +63,12 @@ public final class Outbox {
 
   /** Frames holding a place: waiting in the queue, not yet written or withdrawn. */
   private int waiting;
+
+  /**
+   * The payload bytes of the frames holding a place (UTF-8 for text): counted only for frames that
+   * wait, so a frame that goes straight to the connection costs nothing.
+   */
+  private long waitingBytes;
 
   /** Application frames handed to a transport, over every connection (opaque, see above). */
   private long sent;
@@ -164,6 +173,11 @@ public final class Outbox {
     return (int) WAITING.getOpaque(this);
   }
 
+  /** The payload bytes of the frames {@link #queued()}, from any thread: for monitoring. */
+  public long queuedBytes() {
+    return (long) WAITING_BYTES.getOpaque(this);
+  }
+
   /** Application frames handed to a transport so far, from any thread: for monitoring. */
   public long sent() {
     return (long) SENT.getOpaque(this);
@@ -190,7 +204,7 @@ public final class Outbox {
       send.emitTo(this);
       return;
     }
-    Throwable refused = reserve();
+    Throwable refused = reserve(send.frame);
     if (refused != null) {
       send.fail(refused);
       return;
@@ -203,8 +217,8 @@ public final class Outbox {
     return queue == null || queue.isEmpty();
   }
 
-  /** Takes a place for one frame: null if there was one, otherwise why not. */
-  Throwable reserve() {
+  /** Takes a place for {@code frame}: null if there was one, otherwise why not. */
+  Throwable reserve(Frame frame) {
     if (terminal != null) {
       return terminal;
     }
@@ -212,12 +226,14 @@ public final class Outbox {
       return new OutboundBufferFullException(capacity);
     }
     WAITING.setOpaque(this, waiting + 1);
+    WAITING_BYTES.setOpaque(this, waitingBytes + ResumeMessages.size(frame));
     return null;
   }
 
-  /** Gives back {@code places} places: their frames left or were withdrawn. */
-  void free(int places) {
-    WAITING.setOpaque(this, waiting - places);
+  /** Gives back the place {@code frame} held: it left or was withdrawn. */
+  void free(Frame frame) {
+    WAITING.setOpaque(this, waiting - 1);
+    WAITING_BYTES.setOpaque(this, waitingBytes - ResumeMessages.size(frame));
   }
 
   void enqueue(Ticket ticket) {

@@ -26,7 +26,7 @@ final class SendOne extends Mono<Void> implements Subscription, Runnable, Outbox
   private static final int SETTLED = 2;
 
   private final Outbox outbox;
-  private final Frame frame;
+  final Frame frame;
   private volatile CoreSubscriber<? super Void> actual;
   private int state; // inside the mailbox only
 
@@ -59,7 +59,7 @@ final class SendOne extends Mono<Void> implements Subscription, Runnable, Outbox
   @Override
   public void emitTo(Outbox out) {
     if (state == QUEUED) {
-      out.free(1);
+      out.free(frame);
     }
     state = SETTLED;
     out.write(frame);
@@ -69,7 +69,7 @@ final class SendOne extends Mono<Void> implements Subscription, Runnable, Outbox
   @Override
   public void fail(Throwable cause) {
     if (state == QUEUED) {
-      outbox.free(1);
+      outbox.free(frame);
     }
     state = SETTLED;
     actual.onError(cause);
@@ -87,7 +87,7 @@ final class SendOne extends Mono<Void> implements Subscription, Runnable, Outbox
 
   private void withdraw() {
     if (state == QUEUED) {
-      outbox.free(1);
+      outbox.free(frame);
       outbox.remove(this);
     }
     state = SETTLED;

@@ -194,7 +194,7 @@ final class SendStream implements CoreSubscriber<Frame>, Subscription, Outbox.Ti
       stop(Exceptions.failWithOverflow(Exceptions.BACKPRESSURE_ERROR_QUEUE_FULL));
       return;
     }
-    Throwable refused = outbox.reserve();
+    Throwable refused = outbox.reserve(frame);
     if (refused != null) {
       stop(refused);
       return;
@@ -223,7 +223,7 @@ final class SendStream implements CoreSubscriber<Frame>, Subscription, Outbox.Ti
     int written = 0;
     Frame frame;
     while (!finished && out.ready() && (frame = waiting.poll()) != null) {
-      out.free(1);
+      out.free(frame);
       out.write(frame);
       written++;
     }
@@ -278,7 +278,9 @@ final class SendStream implements CoreSubscriber<Frame>, Subscription, Outbox.Ti
   /** Withdraws every frame still waiting: their places are free for other senders at once. */
   private void withdraw() {
     if (waiting != null && !waiting.isEmpty()) {
-      outbox.free(waiting.size());
+      for (Frame frame : waiting) {
+        outbox.free(frame);
+      }
       waiting.clear();
     }
     if (queued) {

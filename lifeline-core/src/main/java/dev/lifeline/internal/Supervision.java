@@ -33,8 +33,9 @@ import reactor.util.context.Context;
  * retry decisions — runs inside this connection's {@link Mailbox}, one at a time. The state below,
  * and that of the {@link Link}, {@link Watchdog}, {@link Outbox} and {@link Outage} it owns, is
  * plain fields. The fields read from outside are {@link #finished}, for {@code isDisposed()}, and,
- * for monitoring, the frame counts: {@link #received} here and the outbox's (opaque stores inside,
- * opaque loads outside: a whole, recent value, with no fence on the frame's path).
+ * for monitoring, the frame counts: {@link #received} here and the outbox's, and {@link #traffic},
+ * an immutable {@link Traffic} replaced once per connection (opaque stores inside, opaque loads
+ * outside: a whole, recent value, with no fence on the frame's path).
  *
  * <p>States, in {@link #state}:
  *
@@ -71,10 +72,13 @@ public final class Supervision extends Flux<Frame>
   final Outbox outbox;
 
   private static final VarHandle RECEIVED;
+  private static final VarHandle TRAFFIC;
 
   static {
     try {
-      RECEIVED = MethodHandles.lookup().findVarHandle(Supervision.class, "received", long.class);
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      RECEIVED = lookup.findVarHandle(Supervision.class, "received", long.class);
+      TRAFFIC = lookup.findVarHandle(Supervision.class, "traffic", Traffic.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -82,6 +86,9 @@ public final class Supervision extends Flux<Frame>
 
   /** Text and binary frames for the application received so far, over every connection. */
   private long received;
+
+  /** The payload bytes moved so far; replaced inside, read by any thread: for monitoring. */
+  private Traffic traffic = Traffic.NONE;
 
   /** The resume session, spanning the links; null without resume. */
   final Resumption resumption;
@@ -333,6 +340,7 @@ public final class Supervision extends Flux<Frame>
       return;
     }
     enter(State.OPEN);
+    TRAFFIC.setOpaque(this, traffic.opened(connection));
     events.connected(from.number);
     from.open(connection);
   }
@@ -354,6 +362,7 @@ public final class Supervision extends Flux<Frame>
     if (link != from || state == State.DONE) {
       return;
     }
+    TRAFFIC.setOpaque(this, traffic.ended());
     if (cause != null) {
       events.disconnected(from.number, cause, from.unconfirmedFrames());
     }
@@ -542,6 +551,7 @@ public final class Supervision extends Flux<Frame>
     if (last != null) {
       last.end();
     }
+    TRAFFIC.setOpaque(this, traffic.ended());
     outbox.terminate(
         error != null
             ? error
@@ -571,5 +581,20 @@ public final class Supervision extends Flux<Frame>
   /** Frames waiting in the outbound buffer now, from any thread: for monitoring. */
   public int queuedFrames() {
     return outbox.queued();
+  }
+
+  /** The payload bytes of {@link #queuedFrames()}, from any thread: for monitoring. */
+  public long queuedBytes() {
+    return outbox.queuedBytes();
+  }
+
+  /** Payload bytes read over every connection, or -1: for monitoring, from any thread. */
+  public long bytesReceived() {
+    return ((Traffic) TRAFFIC.getOpaque(this)).received();
+  }
+
+  /** Payload bytes written over every connection, or -1: for monitoring, from any thread. */
+  public long bytesSent() {
+    return ((Traffic) TRAFFIC.getOpaque(this)).sent();
   }
 }

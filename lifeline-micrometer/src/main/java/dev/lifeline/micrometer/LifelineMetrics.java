@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.BaseUnits;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +50,15 @@ import reactor.core.Disposables;
  *       round trips;
  *   <li>{@code lifeline.sessions} (counter), tag {@code outcome} ({@code started}, {@code resumed},
  *       {@code lost}): resume sessions;
- *   <li>{@code lifeline.frames.replayed} (counter): frames the server replayed on resumed sessions.
+ *   <li>{@code lifeline.frames.replayed} (counter): frames the server replayed on resumed sessions;
+ *   <li>{@code lifeline.frames} (counter), tag {@code direction} ({@code in}, {@code out}): text
+ *       and binary frames received for the application, and handed to a transport ({@link
+ *       SupervisedConnection#framesReceived()});
+ *   <li>{@code lifeline.bytes} (counter, bytes), tag {@code direction}: their payload bytes on the
+ *       wire, as the transport counts them ({@link SupervisedConnection#bytesReceived()}; 0 for a
+ *       transport that does not count);
+ *   <li>{@code lifeline.outbound.queued} and {@code lifeline.outbound.queued.bytes} (gauges): the
+ *       frames waiting in the outbound buffer, and their payload bytes.
  * </ul>
  *
  * <p>Server meters, tagged {@code server} with the name given to {@link #bind(MeterRegistry,
@@ -99,6 +108,23 @@ public final class LifelineMetrics {
                     "lifeline.outbound.queued", connection, SupervisedConnection::queuedFrames)
                 .tags(tags)
                 .description("Frames waiting in the outbound buffer")
+                .register(registry),
+            Gauge.builder(
+                    "lifeline.outbound.queued.bytes", connection, SupervisedConnection::queuedBytes)
+                .tags(tags)
+                .baseUnit(BaseUnits.BYTES)
+                .description("Payload bytes of the frames waiting in the outbound buffer")
+                .register(registry),
+            FunctionCounter.builder(
+                    "lifeline.bytes", connection, c -> Math.max(0, c.bytesReceived()))
+                .tags(tags.and("direction", "in"))
+                .baseUnit(BaseUnits.BYTES)
+                .description("Payload bytes of the text and binary frames read from the peer")
+                .register(registry),
+            FunctionCounter.builder("lifeline.bytes", connection, c -> Math.max(0, c.bytesSent()))
+                .tags(tags.and("direction", "out"))
+                .baseUnit(BaseUnits.BYTES)
+                .description("Payload bytes of the text and binary frames written to the peer")
                 .register(registry));
     Disposable unregister = () -> traffic.forEach(registry::remove);
     return Disposables.composite(events, states, unregister);

@@ -292,7 +292,7 @@ final class WebSocketAttempt implements Subscription, CoreSubscriber<Void> {
     }
     // Never completes while the connection lives (outbound never completes): a completed
     // handler would make Reactor Netty close the connection.
-    return out.sendObject(Flux.from(outbound).map(NettyFrames::toNetty)).then();
+    return out.sendObject(Flux.from(outbound).map(established::encode)).then();
   }
 
   private void deliver(WebSocketConnection established) {

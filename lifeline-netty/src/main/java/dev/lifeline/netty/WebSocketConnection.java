@@ -14,6 +14,8 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -53,7 +55,8 @@ import reactor.util.context.Context;
  * {@code closeWritten} (one compare-and-set, so the close frame is written once however often
  * {@code close()} is called), and in {@link InboundFrames} the demand counter (decremented per
  * frame on the loop, instead of a task hopping there per request) and the trailing close frame,
- * emitted once by whichever side sees demand.
+ * emitted once by whichever side sees demand. The byte counts have one writer each and are read for
+ * monitoring only.
  */
 final class WebSocketConnection extends ChannelInboundHandlerAdapter
     implements Transport.Connection {
@@ -73,6 +76,18 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
 
   private static final AtomicIntegerFieldUpdater<WebSocketConnection> CLOSE_WRITTEN =
       AtomicIntegerFieldUpdater.newUpdater(WebSocketConnection.class, "closeWritten");
+  private static final VarHandle BYTES_RECEIVED;
+  private static final VarHandle BYTES_SENT;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      BYTES_RECEIVED = lookup.findVarHandle(WebSocketConnection.class, "bytesReceived", long.class);
+      BYTES_SENT = lookup.findVarHandle(WebSocketConnection.class, "bytesSent", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private final URI uri;
   private final WebsocketInbound in;
@@ -90,6 +105,15 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
 
   private volatile Throwable failure;
   private volatile Throwable violation;
+
+  /**
+   * Payload bytes of the data frames read (written on the event loop only) and written (by {@link
+   * #encode(Frame)}, which the outbound publisher's serial {@code onNext} calls): one writer each,
+   * opaque stores, read by any thread for monitoring.
+   */
+  private long bytesReceived;
+
+  private long bytesSent;
 
   /** What the server selected, as read off its response; null: ask Reactor Netty. */
   private final String selectedSubprotocol;
@@ -116,6 +140,25 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
   @Override
   public Frame.@Nullable Close peerClose() {
     return peerClose;
+  }
+
+  @Override
+  public long bytesReceived() {
+    return (long) BYTES_RECEIVED.getOpaque(this);
+  }
+
+  @Override
+  public long bytesSent() {
+    return (long) BYTES_SENT.getOpaque(this);
+  }
+
+  /** {@code frame} as Netty writes it, its payload counted in {@link #bytesSent()}. */
+  WebSocketFrame encode(Frame frame) {
+    WebSocketFrame encoded = NettyFrames.toNetty(frame);
+    if (frame instanceof Frame.Text || frame instanceof Frame.Binary) {
+      BYTES_SENT.setOpaque(this, bytesSent + encoded.content().readableBytes());
+    }
+    return encoded;
   }
 
   /** Whether the channel is still registered with its event loop; false once closed and gone. */
@@ -406,6 +449,11 @@ final class WebSocketConnection extends ChannelInboundHandlerAdapter
       if (frame == null) {
         upstream.request(1);
         return;
+      }
+      if (frame instanceof Frame.Text || frame instanceof Frame.Binary) {
+        BYTES_RECEIVED.setOpaque(
+            WebSocketConnection.this,
+            bytesReceived + ((WebSocketFrame) received).content().readableBytes());
       }
       if (requested != Long.MAX_VALUE) {
         REQUESTED.decrementAndGet(this);

@@ -2,6 +2,7 @@ package dev.lifeline.testing;
 
 import dev.lifeline.Frame;
 import dev.lifeline.Transport;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
@@ -234,6 +236,11 @@ public final class InMemoryTransport implements Transport {
     private final String selected;
     private volatile Subscription outbound;
 
+    /** Payload bytes of the data frames delivered to the client, and taken from it. */
+    private final AtomicLong bytesToClient = new AtomicLong();
+
+    private final AtomicLong bytesFromClient = new AtomicLong();
+
     Peer(int index, long initialDemand, List<String> offered, String selected) {
       this.index = index;
       this.offered = offered;
@@ -370,6 +377,14 @@ public final class InMemoryTransport implements Transport {
       return aborted;
     }
 
+    /** A data frame's payload bytes, UTF-8 for text, as a socket transport counts them. */
+    private static long payloadBytes(Frame frame) {
+      if (frame instanceof Frame.Text text) {
+        return text.text().getBytes(StandardCharsets.UTF_8).length;
+      }
+      return frame instanceof Frame.Binary binary ? binary.length() : 0;
+    }
+
     private static void emit(Sinks.EmitResult result) {
       // Results considered: OK; FAIL_TERMINATED when the client already ended the connection
       // (a peer writing into a closed socket loses the frame, as a real one would);
@@ -393,6 +408,7 @@ public final class InMemoryTransport implements Transport {
       public void onNext(Frame frame) {
         if (open.get()) {
           received.add(frame);
+          bytesFromClient.addAndGet(payloadBytes(frame));
         }
       }
 
@@ -410,7 +426,17 @@ public final class InMemoryTransport implements Transport {
     private final class ClientSide implements Connection {
       @Override
       public Flux<Frame> inbound() {
-        return toClient.asFlux();
+        return toClient.asFlux().doOnNext(frame -> bytesToClient.addAndGet(payloadBytes(frame)));
+      }
+
+      @Override
+      public long bytesReceived() {
+        return bytesToClient.get();
+      }
+
+      @Override
+      public long bytesSent() {
+        return bytesFromClient.get();
       }
 
       @Override

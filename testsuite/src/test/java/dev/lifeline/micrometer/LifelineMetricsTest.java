@@ -104,8 +104,21 @@ class LifelineMetricsTest {
     return registry.find("lifeline.outbound.queued").tags(orders).gauge().value();
   }
 
+  private double queuedBytes() {
+    return registry.find("lifeline.outbound.queued.bytes").tags(orders).gauge().value();
+  }
+
+  private double bytes(String direction) {
+    return registry
+        .find("lifeline.bytes")
+        .tags(orders)
+        .tag("direction", direction)
+        .functionCounter()
+        .count();
+  }
+
   @Test
-  void framesInAndOutAndTheOutboundQueueAreMeasured() {
+  void framesAndBytesInAndOutAndTheOutboundQueueAreMeasured() {
     var supervised =
         clock.connect(s -> s.name("orders").retry(Retry.fixedDelay(1, Duration.ofSeconds(10))));
     var connection = supervised.connection();
@@ -117,7 +130,7 @@ class LifelineMetricsTest {
         .then(
             () -> {
               clock.transport.lastPeer().send(Frame.text("a"));
-              clock.transport.lastPeer().send(Frame.text("b"));
+              clock.transport.lastPeer().send(Frame.text("é€")); // 2 + 3 bytes in UTF-8
               connection.send(Frame.text("x")).subscribe();
             })
         .expectNextCount(2)
@@ -125,31 +138,46 @@ class LifelineMetricsTest {
             () -> {
               assertThat(frames("in")).isEqualTo(2);
               assertThat(frames("out")).isEqualTo(1);
+              assertThat(bytes("in")).isEqualTo(6);
+              assertThat(bytes("out")).isEqualTo(1);
               assertThat(queued()).isZero();
+              assertThat(queuedBytes()).isZero();
             })
         .then(() -> clock.transport.lastPeer().close(1001, "restart")) // reconnect in 10 s
         .then(
             () -> {
-              connection.send(Frame.text("y")).subscribe();
-              connection.send(Frame.text("z")).subscribe();
+              connection.send(Frame.text("yé")).subscribe();
+              connection.send(Frame.binary(new byte[4])).subscribe();
               assertThat(queued()).isEqualTo(2);
+              assertThat(queuedBytes()).isEqualTo(7);
               assertThat(frames("out")).isEqualTo(1);
+              assertThat(bytes("out")).isEqualTo(1);
             })
         .then(() -> clock.advance(10_000))
         .then(
             () -> {
-              assertThat(clock.transport.lastPeer().receivedTexts()).containsExactly("y", "z");
+              assertThat(clock.transport.lastPeer().receivedTexts()).containsExactly("yé");
               assertThat(queued()).isZero();
+              assertThat(queuedBytes()).isZero();
               assertThat(frames("out")).isEqualTo(3);
               assertThat(connection.framesSent()).isEqualTo(3);
               assertThat(connection.framesReceived()).isEqualTo(2);
+              // over both connections: the first one's count carried into the total
+              assertThat(bytes("out")).isEqualTo(8);
+              assertThat(connection.bytesSent()).isEqualTo(8);
+              assertThat(connection.bytesReceived()).isEqualTo(6);
+              clock.transport.lastPeer().send(Frame.binary(new byte[10]));
             })
+        .expectNextCount(1)
+        .then(() -> assertThat(bytes("in")).isEqualTo(16))
         .thenCancel()
         .verify();
 
     binding.dispose();
     assertThat(registry.find("lifeline.frames").meters()).isEmpty();
     assertThat(registry.find("lifeline.outbound.queued").meters()).isEmpty();
+    assertThat(registry.find("lifeline.outbound.queued.bytes").meters()).isEmpty();
+    assertThat(registry.find("lifeline.bytes").meters()).isEmpty();
   }
 
   @Test

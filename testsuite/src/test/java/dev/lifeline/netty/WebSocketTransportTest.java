@@ -90,10 +90,16 @@ class WebSocketTransportTest {
         supervise(Supervisor.create(WebSocketTransport.create(server.uri("/ws"))));
 
     StepVerifier.create(ws.inbound())
-        .then(() -> ws.send(Frame.text("hello")).subscribe())
-        .expectNext(Frame.text("hello"))
+        .then(() -> ws.send(Frame.text("héllo")).subscribe())
+        .expectNext(Frame.text("héllo"))
         .then(() -> ws.send(Frame.binary(new byte[] {1, 2, 3})).subscribe())
         .expectNext(Frame.binary(new byte[] {1, 2, 3}))
+        .then(
+            () -> {
+              // payload bytes, UTF-8 for text: 6 + 3 each way, counted before the echo arrived
+              assertThat(ws.bytesSent()).isEqualTo(9);
+              assertThat(ws.bytesReceived()).isEqualTo(9);
+            })
         .then(() -> ws.close().subscribe())
         .expectComplete()
         .verify(WAIT);
@@ -210,6 +216,9 @@ class WebSocketTransportTest {
 
     assertThat(inbound.skip(1).take(2).collectList().block(WAIT))
         .containsExactly(Frame.text("queued 1"), Frame.text("queued 2"));
+    // both connections' payload bytes, summed: 6 + 8 + 8 each way
+    assertThat(ws.bytesSent()).isEqualTo(22);
+    assertThat(ws.bytesReceived()).isEqualTo(22);
     assertThat(events.ofType(ConnectionEvent.Connected.class).take(2).blockLast(WAIT).attempt())
         .isPositive();
     queued.dispose();
