@@ -92,12 +92,16 @@ class LifelineMetricsTest {
   }
 
   private double frames(String direction) {
-    return registry
-        .find("lifeline.frames")
-        .tags(orders)
-        .tag("direction", direction)
-        .functionCounter()
-        .count();
+    return traffic("lifeline.frames", direction);
+  }
+
+  private double bytes(String direction) {
+    return traffic("lifeline.bytes", direction);
+  }
+
+  /** The count of {@code meter}, a function counter per direction, for this test's connection. */
+  private double traffic(String meter, String direction) {
+    return registry.find(meter).tags(orders).tag("direction", direction).functionCounter().count();
   }
 
   private double queued() {
@@ -106,15 +110,6 @@ class LifelineMetricsTest {
 
   private double queuedBytes() {
     return registry.find("lifeline.outbound.queued.bytes").tags(orders).gauge().value();
-  }
-
-  private double bytes(String direction) {
-    return registry
-        .find("lifeline.bytes")
-        .tags(orders)
-        .tag("direction", direction)
-        .functionCounter()
-        .count();
   }
 
   @Test
