@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.netty.http.HttpResources;
 
 /**
  * The default timer scheduler of {@link WebSocketTransport}: Reactor Netty's client event loops,
@@ -20,6 +21,13 @@ import reactor.core.scheduler.Schedulers;
  * work. Measured at K = 5 000 connections, the hop was where the heartbeat round trip's tail came
  * from (see benchmarks/README.md). Timer tasks are short and never block. Never disposed by
  * Lifeline.
+ *
+ * <p>The group is looked up at every call, not once: whoever owns Reactor Netty's global resources
+ * may dispose them and a later client recreates them (Spring Boot disposes them whenever an
+ * application context closes, so a test suite's second context, or a devtools restart, would
+ * otherwise get timers on terminated loops and every heartbeat refused). The one mutable field is a
+ * cache of the current group and its scheduler, volatile and replaced whole when the group changed;
+ * two threads that both see a new group make equal wrappers, so the race is benign.
  */
 final class EventLoopTimers implements Scheduler {
 
@@ -28,41 +36,47 @@ final class EventLoopTimers implements Scheduler {
     static final EventLoopTimers SCHEDULER = new EventLoopTimers();
   }
 
-  private final EventLoopGroup loops;
-  private final Scheduler group;
+  /** Reactor Netty's client loops at one time, and a scheduler over them. */
+  private record Group(EventLoopGroup loops, Scheduler scheduler) {}
 
-  private EventLoopTimers() {
-    this.loops = reactor.netty.http.HttpResources.get().onClient(true);
-    this.group = Schedulers.fromExecutorService(loops, "lifeline-timers");
-  }
+  private volatile Group current;
+
+  private EventLoopTimers() {}
 
   static Scheduler get() {
     return Holder.SCHEDULER;
   }
 
+  /** The current client loops: those of the global resources now, recreated if disposed. */
+  private Group group() {
+    EventLoopGroup loops = HttpResources.get().onClient(true);
+    Group group = current;
+    if (group == null || group.loops() != loops) {
+      group = new Group(loops, Schedulers.fromExecutorService(loops, "lifeline-timers"));
+      current = group;
+    }
+    return group;
+  }
+
   @Override
   public Disposable schedule(Runnable task) {
-    return group.schedule(task);
+    return group().scheduler().schedule(task);
   }
 
   @Override
   public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
+    Group group = group();
     EventExecutor here = ThreadExecutorMap.currentExecutor();
-    if (here == null || here.parent() != loops) {
-      return group.schedule(task, delay, unit);
+    if (here == null || here.parent() != group.loops() || here.isShuttingDown()) {
+      return group.scheduler().schedule(task, delay, unit);
     }
     Future<?> scheduled = here.schedule(task, delay, unit);
     return () -> scheduled.cancel(false);
   }
 
   @Override
-  public long now(TimeUnit unit) {
-    return group.now(unit);
-  }
-
-  @Override
   public Worker createWorker() {
-    return group.createWorker();
+    return group().scheduler().createWorker();
   }
 
   @Override
@@ -77,6 +91,7 @@ final class EventLoopTimers implements Scheduler {
 
   @Override
   public String toString() {
-    return "EventLoopTimers[" + loops + "]";
+    Group group = current;
+    return "EventLoopTimers[" + (group == null ? "not started" : group.loops()) + "]";
   }
 }
