@@ -27,11 +27,13 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(after = {LifelineAutoConfiguration.class, LifelineServerAutoConfiguration.class})
 @ConditionalOnClass(HealthIndicator.class)
-@ConditionalOnEnabledHealthIndicator("lifeline")
 public class LifelineHealthAutoConfiguration {
 
   /** The {@code lifeline} health contributor. */
+  // on the method, not the class: its condition lives in spring-boot-health, which the class's
+  // @ConditionalOnClass must have found first
   @Bean
+  @ConditionalOnEnabledHealthIndicator("lifeline")
   @ConditionalOnMissingBean(name = "lifelineHealthContributor")
   LifelineHealthContributor lifelineHealthContributor(
       ListableBeanFactory beans, LifelineProperties properties) {

@@ -15,6 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.web.reactive.HandlerMapping;
@@ -250,6 +251,26 @@ class LifelineAutoConfigurationTest {
                     .hasMessageStartingWith(
                         "1 problem in Lifeline's properties:\n - lifeline.server: a resuming server"
                             + " heartbeats its clients with Heartbeat.ping() only"));
+  }
+
+  @Test
+  void withoutWebFluxMicrometerOrHealthOnTheClassPathOnlyTheirPartsBackOff() {
+    new ReactiveWebApplicationContextRunner()
+        .withConfiguration(LIFELINE)
+        .withClassLoader(
+            new FilteredClassLoader(
+                "org.springframework.web.reactive.",
+                "io.micrometer.core.",
+                "org.springframework.boot.health."))
+        .withPropertyValues("lifeline.clients.orders.url=ws://localhost:9/orders")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context).hasBean("orders");
+              assertThat(context).doesNotHaveBean(ServerSupervisor.class);
+              assertThat(context).doesNotHaveBean("lifelineMeterBinder");
+              assertThat(context).doesNotHaveBean("lifelineHealthContributor");
+            });
   }
 
   @Test
