@@ -9,6 +9,7 @@ import dev.lifeline.Resume;
 import dev.lifeline.Transport;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
@@ -78,7 +79,9 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   private long writtenBeforeHeartbeat;
   private Frame.Close peerClose;
   private PeerDeadException death;
-  private ProtocolViolationException broken;
+
+  /** Why this side broke the connection off: a resume protocol violation, timers refused. */
+  private Throwable broken;
 
   /** Whether this connection speaks resume: its unconfirmed frames are replayed, not lost. */
   private boolean resuming;
@@ -578,6 +581,27 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
         outbox.detach(Link.this);
       }
       supervision.events.peerDead(sequence, unanswered, silence);
+      connection.dispose();
+    }
+
+    @Override
+    public void unwatchable(RejectedExecutionException refused) {
+      if (ended || broken != null) {
+        return;
+      }
+      broken =
+          new IllegalStateException(
+              "the timer scheduler "
+                  + supervision.settings.scheduler()
+                  + " refused the heartbeat timer ("
+                  + refused.getMessage()
+                  + "): a connection no heartbeat watches could die unnoticed, so it was closed."
+                  + " Give Supervisor.scheduler(..) a scheduler that is not disposed while"
+                  + " connections run",
+              refused);
+      if (attached) {
+        outbox.detach(Link.this);
+      }
       connection.dispose();
     }
   }

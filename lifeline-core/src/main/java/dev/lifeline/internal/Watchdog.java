@@ -4,6 +4,7 @@ import dev.lifeline.Frame;
 import dev.lifeline.Heartbeat;
 import java.time.Duration;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
@@ -48,6 +49,13 @@ public final class Watchdog implements Runnable {
      * to {@code sequence} went unanswered, after {@code answered} answered ones.
      */
     void dead(long sequence, long answered, int unanswered, Duration silence);
+
+    /**
+     * The scheduler refused the watchdog's timer (it was disposed, or its executor shut down): the
+     * connection can no longer be watched, and the watchdog has stopped. A connection no one
+     * watches could die unnoticed, so the owner ends it.
+     */
+    void unwatchable(RejectedExecutionException refused);
   }
 
   /**
@@ -170,7 +178,13 @@ public final class Watchdog implements Runnable {
       previous.dispose(); // one timer at a time (a no-op for the one that just fired)
     }
     dueAt = now() + delayNanos;
-    timer = scheduler.schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+    try {
+      timer = scheduler.schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException refused) {
+      stopped = true;
+      timer = null;
+      owner.unwatchable(refused);
+    }
   }
 
   /**

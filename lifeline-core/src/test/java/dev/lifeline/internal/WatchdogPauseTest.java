@@ -52,6 +52,11 @@ class WatchdogPauseTest {
           public void dead(long sequence, long answered, int unanswered, Duration silence) {
             owner.add("dead after " + sequence + " at " + clock.millis());
           }
+
+          @Override
+          public void unwatchable(java.util.concurrent.RejectedExecutionException refused) {
+            owner.add("unwatchable");
+          }
         });
   }
 

@@ -8,6 +8,7 @@ import dev.lifeline.internal.SuspendDetector;
 import dev.lifeline.internal.Watchdog;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
@@ -23,10 +24,13 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -64,6 +68,8 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
   private static final String HANDLER_NAME = "lifeline.serverSession";
   private static final int GOING_AWAY = 1001;
   private static final int MESSAGE_TOO_BIG = 1009;
+  private static final int INTERNAL_ERROR = 1011;
+  private static final Logger log = LoggerFactory.getLogger("dev.lifeline.server");
   static final int INBOUND_BUFFER = 256;
   private static final int RESUME_AT = INBOUND_BUFFER / 2;
 
@@ -466,6 +472,32 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
                 + " ms";
       }
       close(GOING_AWAY, reason).subscribe(null, e -> connection.dispose());
+    }
+
+    /** On the event loop: a connection no heartbeat watches could stay open for a dead client. */
+    @Override
+    public void unwatchable(RejectedExecutionException refused) {
+      if (ended) {
+        return;
+      }
+      log.error(
+          "client {} ({}): the timer scheduler {} refused the liveness timer ({}); the connection"
+              + " is closed (1011), since a dead client would go unnoticed. Give"
+              + " ServerSupervisor.Builder.scheduler(..) a scheduler that is not disposed while the"
+              + " server runs",
+          id,
+          remoteAddress,
+          scheduler,
+          refused.getMessage());
+      // not close(..): its close timeout needs the very scheduler that refused
+      if (closeStatus == null) {
+        closeStatus = new WebSocketCloseStatus(INTERNAL_ERROR, "server timers unavailable");
+      }
+      closing = true;
+      connection
+          .channel()
+          .writeAndFlush(new CloseWebSocketFrame(INTERNAL_ERROR, "server timers unavailable"))
+          .addListener(ChannelFutureListener.CLOSE);
     }
   }
 
