@@ -34,6 +34,16 @@ class LifelineAutoConfigurationTest {
   private final ApplicationContextRunner runner =
       new ApplicationContextRunner().withConfiguration(LIFELINE);
 
+  /** The first {@code type} in {@code failure}'s cause chain; fails the test if there is none. */
+  private static <T extends Throwable> T causeOf(Throwable failure, Class<T> type) {
+    Throwable cause = failure;
+    while (!type.isInstance(cause)) {
+      assertThat(cause).as("a %s in the causes of %s", type.getSimpleName(), failure).isNotNull();
+      cause = cause.getCause();
+    }
+    return type.cast(cause);
+  }
+
   @Test
   void withoutPropertiesThereIsNoClientAndNoServer() {
     runner.run(
@@ -107,19 +117,17 @@ class LifelineAutoConfigurationTest {
         .run(
             context -> {
               assertThat(context).hasFailed();
-              Throwable failure = context.getStartupFailure();
-              while (!(failure instanceof LifelinePropertiesException)) {
-                assertThat(failure.getCause()).as("cause of %s", failure).isNotNull();
-                failure = failure.getCause();
-              }
-              LifelinePropertiesException problems = (LifelinePropertiesException) failure;
+              LifelinePropertiesException problems =
+                  causeOf(context.getStartupFailure(), LifelinePropertiesException.class);
               assertThat(problems.problems()).hasSize(4);
               assertThat(problems.problems().get(0))
                   .isEqualTo(
                       "lifeline.clients.orders.url: required, the server's WebSocket URL"
                           + " (ws://host:port/path or wss://...)");
               assertThat(problems.problems().get(1))
-                  .startsWith("lifeline.clients.prices.heartbeat.timeout: ");
+                  .isEqualTo(
+                      "lifeline.clients.prices.heartbeat.timeout: heartbeat timeout must be"
+                          + " positive, was PT0S");
               assertThat(problems.problems().get(2))
                   .isEqualTo(
                       "lifeline.clients.prices.retry.max-attempts: must not be negative, was -1");
@@ -144,12 +152,10 @@ class LifelineAutoConfigurationTest {
         .run(
             context -> {
               assertThat(context).hasFailed();
-              Throwable failure = context.getStartupFailure();
-              while (!(failure
-                  instanceof org.springframework.boot.context.properties.bind.BindException)) {
-                assertThat(failure.getCause()).as("cause of %s", failure).isNotNull();
-                failure = failure.getCause();
-              }
+              Throwable failure =
+                  causeOf(
+                      context.getStartupFailure(),
+                      org.springframework.boot.context.properties.bind.BindException.class);
               assertThat(failure)
                   .hasMessageContaining("lifeline.clients.orders.heartbeat.interval");
             });
