@@ -325,13 +325,22 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
     a.physical.close(1002, "resume protocol violation").subscribe(null, e -> a.physical.dispose());
   }
 
-  /** Inside: {@code a}'s connection ended; the session waits for the client to come back. */
-  void ended(SessionAttachment a) {
+  /**
+   * Inside: {@code a}'s connection ended. The session waits for the client to come back, unless the
+   * client's application closed it (status 1000, the client first): a close by either application
+   * ends the session (the protocol's rule 6.4), so the application's inbound completes and nothing
+   * is reported lost.
+   */
+  void ended(SessionAttachment a, boolean closedByClient) {
     if (a != current) {
       return;
     }
     current = null;
     outbox.detach(a);
+    if (closedByClient) {
+      end(null, "the client closed the session");
+      return;
+    }
     long now = supervisor.scheduler().now(TimeUnit.NANOSECONDS);
     state.detached(now);
     detachedAt = now;

@@ -66,6 +66,7 @@ import reactor.util.concurrent.Queues;
  */
 final class ServerSession extends ChannelDuplexHandler implements ServerConnection {
   private static final String HANDLER_NAME = "lifeline.serverSession";
+  private static final int NORMAL_CLOSURE = 1000;
   private static final int GOING_AWAY = 1001;
   private static final int MESSAGE_TOO_BIG = 1009;
   private static final int INTERNAL_ERROR = 1011;
@@ -102,6 +103,7 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
   private Disposable closeTimer;
   private Disposable suspensions; // event loop only
   private WebSocketCloseStatus closeStatus;
+  private boolean closedByClient; // event loop only
   private volatile Throwable violation;
 
   /**
@@ -148,6 +150,8 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
                     () -> {
                       if (closeStatus == null) {
                         closeStatus = status;
+                        // the client's application closed first, with a normal closure
+                        closedByClient = !closing && status.code() == NORMAL_CLOSURE;
                       }
                     }),
             e -> {});
@@ -190,6 +194,14 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
   @Override
   public String id() {
     return id;
+  }
+
+  /**
+   * On the event loop: whether the client ended this connection with its own close frame, status
+   * 1000 (its application closed), before this side started a close.
+   */
+  boolean closedByClient() {
+    return closedByClient;
   }
 
   /** Completes when this physical connection is closed. */

@@ -117,18 +117,19 @@ final class SessionAttachment implements CoreSubscriber<Frame>, Publisher<Frame>
 
   @Override
   public void onError(Throwable t) {
-    ended();
+    ended(false);
   }
 
+  /** On the event loop, after the client's close frame if it sent one. */
   @Override
   public void onComplete() {
-    ended();
+    ended(physical.closedByClient());
   }
 
-  private void ended() {
+  private void ended(boolean closedByClient) {
     ResumedSession bound = session;
     if (bound != null) {
-      bound.mailbox.execute(() -> bound.ended(this));
+      bound.mailbox.execute(() -> bound.ended(this, closedByClient));
     }
   }
 
