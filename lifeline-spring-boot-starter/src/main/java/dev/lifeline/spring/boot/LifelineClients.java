@@ -22,16 +22,19 @@ import reactor.core.publisher.Mono;
  *
  * <p>A connection is made when its bean is first asked for, and supervises nothing until the
  * application subscribes its {@code inbound()} (rule C1). State: the supervisors are fixed at
- * construction; the connections made and the running flag are plain fields under this object's
- * monitor (bean creation and shutdown may run on different threads).
+ * construction; the connections made, the running flag and the keep-alive thread are plain fields
+ * under this object's monitor (bean creation and shutdown may run on different threads; the
+ * keep-alive thread waits on the monitor).
  */
 final class LifelineClients implements SmartLifecycle {
   private static final Logger log = LoggerFactory.getLogger(LifelineClients.class);
 
   private final Map<String, Supervisor> supervisors;
   private final Duration shutdownTimeout;
+  private final boolean keepAlive;
   private final Map<String, SupervisedConnection> connections = new LinkedHashMap<>();
   private boolean running;
+  private Thread keepingAlive;
 
   LifelineClients(LifelineProperties properties, List<LifelineClientCustomizer> customizers) {
     PropertiesMapper mapper = new PropertiesMapper();
@@ -68,6 +71,7 @@ final class LifelineClients implements SmartLifecycle {
     mapper.throwIfProblems();
     this.supervisors = Collections.unmodifiableMap(made);
     this.shutdownTimeout = properties.getShutdownTimeout();
+    this.keepAlive = properties.isKeepAlive() && !made.isEmpty();
   }
 
   /** The supervisor of client {@code name}. */
@@ -90,9 +94,35 @@ final class LifelineClients implements SmartLifecycle {
     return connections.computeIfAbsent(name, n -> supervisor(n).connection());
   }
 
+  /**
+   * Starts; with clients configured (and {@code lifeline.keep-alive}, the default) also one
+   * non-daemon thread that only waits for the stop, since Reactor Netty's threads are daemons: an
+   * application with clients and no web server would otherwise exit as soon as it started.
+   */
   @Override
   public synchronized void start() {
     running = true;
+    if (keepAlive && keepingAlive == null) {
+      Thread thread = new Thread(this::waitForStop, "lifeline-keep-alive");
+      thread.setDaemon(false);
+      keepingAlive = thread;
+      thread.start();
+    }
+  }
+
+  private synchronized void waitForStop() {
+    while (running) {
+      try {
+        wait();
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  /** Whether the keep-alive thread runs now, for tests. */
+  synchronized boolean keepingAlive() {
+    return keepingAlive != null && keepingAlive.isAlive();
   }
 
   @Override
@@ -113,6 +143,8 @@ final class LifelineClients implements SmartLifecycle {
     List<SupervisedConnection> open;
     synchronized (this) {
       running = false;
+      keepingAlive = null;
+      notifyAll(); // the keep-alive thread ends
       open = new ArrayList<>(connections.values());
     }
     List<Mono<Void>> closes = new ArrayList<>();

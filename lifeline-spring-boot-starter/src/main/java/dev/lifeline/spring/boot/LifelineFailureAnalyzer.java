@@ -11,8 +11,9 @@ final class LifelineFailureAnalyzer extends AbstractFailureAnalyzer<LifelineProp
     return new FailureAnalysis(
         cause.getMessage(),
         "Correct the properties named above (in application.properties or application.yaml, or"
-            + " the environment); every lifeline.* property and its default is listed in"
-            + " Lifeline's README, section Spring Boot.",
+            + " the environment). Every lifeline.* property, with its default and what it does, is"
+            + " in the starter's META-INF/spring-configuration-metadata.json, which IDEs complete"
+            + " from; Lifeline's README, section Spring Boot, explains them.",
         cause);
   }
 }

@@ -42,6 +42,20 @@ public class LifelineProperties {
    */
   private Duration shutdownTimeout = Duration.ofSeconds(10);
 
+  /**
+   * Whether configured clients keep the application running: Reactor Netty's threads are daemons,
+   * so an application with clients and no web server would otherwise exit once started.
+   */
+  private boolean keepAlive = true;
+
+  public boolean isKeepAlive() {
+    return keepAlive;
+  }
+
+  public void setKeepAlive(boolean keepAlive) {
+    this.keepAlive = keepAlive;
+  }
+
   public Map<String, Client> getClients() {
     return clients;
   }

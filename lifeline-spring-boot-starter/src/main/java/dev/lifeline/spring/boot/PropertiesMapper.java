@@ -46,6 +46,9 @@ final class PropertiesMapper {
     Retry retry = retry(prefix + ".retry", client.getRetry());
     Resume resume =
         client.getResume().isEnabled() ? resume(prefix + ".resume", client.getResume()) : null;
+    if (resume != null) {
+      resumeNeedsPings(prefix + ".heartbeat.dialect", client.getHeartbeat());
+    }
     if (problems.size() > before || transport == null || heartbeat == null || retry == null) {
       return null;
     }
@@ -207,6 +210,9 @@ final class PropertiesMapper {
     }
     LifelineProperties.ServerResume resume = properties.getResume();
     if (resume.isEnabled()) {
+      if (properties.getIdleTimeout() == null) {
+        resumeNeedsPings(prefix + ".ping-clients.dialect", properties.getPingClients());
+      }
       Resume settings = resume(prefix + ".resume", resume);
       builder.resume(settings);
       attempt(
@@ -220,6 +226,17 @@ final class PropertiesMapper {
       return null;
     }
     return attempt(prefix, builder::build);
+  }
+
+  /** Resume counts every text frame as data: its heartbeat must be RFC pings. */
+  private void resumeNeedsPings(String property, LifelineProperties.Heartbeat heartbeat) {
+    if (heartbeat.getDialect() != LifelineProperties.Dialect.PING) {
+      problems.add(
+          property
+              + ": must be ping with resume enabled (on a resume connection every text frame is"
+              + " data, so a text heartbeat would be counted as one), was "
+              + heartbeat.getDialect().name().toLowerCase(java.util.Locale.ROOT));
+    }
   }
 
   private boolean negative(String property, Duration duration) {

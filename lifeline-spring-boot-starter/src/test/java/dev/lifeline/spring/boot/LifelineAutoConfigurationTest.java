@@ -247,16 +247,68 @@ class LifelineAutoConfigurationTest {
                             + " - lifeline.server.close-timeout: close timeout must be positive,"
                             + " was PT0S\n"
                             + " - lifeline.server.path: must start with '/', was \"ws\""));
+    // resume with a text heartbeat is reported in properties' words, with the other problems
     web.withPropertyValues(
-            "lifeline.server.resume.enabled=true", "lifeline.server.ping-clients.dialect=text")
+            "lifeline.server.resume.enabled=true",
+            "lifeline.server.ping-clients.dialect=text",
+            "lifeline.server.close-timeout=0s")
         .run(
             context ->
                 assertThat(context.getStartupFailure())
                     .rootCause()
                     .isInstanceOf(LifelinePropertiesException.class)
-                    .hasMessageStartingWith(
-                        "1 problem in Lifeline's properties:\n - lifeline.server: a resuming server"
-                            + " heartbeats its clients with Heartbeat.ping() only"));
+                    .hasMessage(
+                        "2 problems in Lifeline's properties:\n"
+                            + " - lifeline.server.close-timeout: close timeout must be positive,"
+                            + " was PT0S\n"
+                            + " - lifeline.server.ping-clients.dialect: must be ping with resume"
+                            + " enabled (on a resume connection every text frame is data, so a"
+                            + " text heartbeat would be counted as one), was text"));
+  }
+
+  @Test
+  void aClientWithResumeAndATextHeartbeatIsReportedInPropertiesWords() {
+    runner
+        .withPropertyValues(
+            "lifeline.clients.orders.url=ws://localhost:9/orders",
+            "lifeline.clients.orders.resume.enabled=true",
+            "lifeline.clients.orders.heartbeat.dialect=text")
+        .run(
+            context ->
+                assertThat(
+                        causeOf(context.getStartupFailure(), LifelinePropertiesException.class)
+                            .problems())
+                    .containsExactly(
+                        "lifeline.clients.orders.heartbeat.dialect: must be ping with resume"
+                            + " enabled (on a resume connection every text frame is data, so a"
+                            + " text heartbeat would be counted as one), was text"));
+  }
+
+  @Test
+  void configuredClientsKeepTheApplicationRunningUntilTheContextCloses() {
+    runner
+        .withPropertyValues("lifeline.clients.orders.url=ws://localhost:9/orders")
+        .run(
+            context -> {
+              LifelineClients clients = context.getBean(LifelineClients.class);
+              assertThat(clients.keepingAlive()).isTrue();
+              Thread keepAlive =
+                  Thread.getAllStackTraces().keySet().stream()
+                      .filter(t -> t.getName().equals("lifeline-keep-alive"))
+                      .findFirst()
+                      .orElseThrow();
+              assertThat(keepAlive.isDaemon()).isFalse();
+              context.close();
+              keepAlive.join(10_000);
+              assertThat(keepAlive.isAlive()).isFalse();
+            });
+    runner
+        .withPropertyValues(
+            "lifeline.clients.orders.url=ws://localhost:9/orders", "lifeline.keep-alive=false")
+        .run(
+            context -> assertThat(context.getBean(LifelineClients.class).keepingAlive()).isFalse());
+    runner.run(
+        context -> assertThat(context.getBean(LifelineClients.class).keepingAlive()).isFalse());
   }
 
   @Test
