@@ -8,6 +8,7 @@ import dev.lifeline.internal.SuspendDetector;
 import dev.lifeline.internal.Watchdog;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -279,19 +280,25 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     }
     // Written past Reactor Netty, whose sendClose closes TCP as soon as the frame is written: the
     // client's answer would then meet a closed socket and a reset.
-    channel
-        .writeAndFlush(new CloseWebSocketFrame(frame.code(), frame.reason()))
-        .addListener(
-            written -> {
-              if (!written.isSuccess()) {
-                channel.close();
-              }
-            });
-    closeTimer =
-        scheduler.schedule(
-            () -> onLoop(channel::close),
-            supervisor.closeTimeout().toNanos(),
-            TimeUnit.NANOSECONDS);
+    ChannelFuture written =
+        channel
+            .writeAndFlush(new CloseWebSocketFrame(frame.code(), frame.reason()))
+            .addListener(
+                done -> {
+                  if (!done.isSuccess()) {
+                    channel.close();
+                  }
+                });
+    try {
+      closeTimer =
+          scheduler.schedule(
+              () -> onLoop(channel::close),
+              supervisor.closeTimeout().toNanos(),
+              TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException refused) {
+      // no timer to bound the wait for the client's answer: close TCP once the frame is out
+      written.addListener(ChannelFutureListener.CLOSE);
+    }
   }
 
   @Override
@@ -501,15 +508,7 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
           remoteAddress,
           scheduler,
           refused.getMessage());
-      // not close(..): its close timeout needs the very scheduler that refused
-      if (closeStatus == null) {
-        closeStatus = new WebSocketCloseStatus(INTERNAL_ERROR, "server timers unavailable");
-      }
-      closing = true;
-      connection
-          .channel()
-          .writeAndFlush(new CloseWebSocketFrame(INTERNAL_ERROR, "server timers unavailable"))
-          .addListener(ChannelFutureListener.CLOSE);
+      startClose(Frame.close(INTERNAL_ERROR, "server timers unavailable"));
     }
   }
 

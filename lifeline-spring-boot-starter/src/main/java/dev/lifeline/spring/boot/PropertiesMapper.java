@@ -8,6 +8,7 @@ import dev.lifeline.netty.WebSocketTransport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -235,7 +236,7 @@ final class PropertiesMapper {
           property
               + ": must be ping with resume enabled (on a resume connection every text frame is"
               + " data, so a text heartbeat would be counted as one), was "
-              + heartbeat.getDialect().name().toLowerCase(java.util.Locale.ROOT));
+              + heartbeat.getDialect().name().toLowerCase(Locale.ROOT));
     }
   }
 
