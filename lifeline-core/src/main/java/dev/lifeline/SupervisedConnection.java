@@ -1,5 +1,7 @@
 package dev.lifeline;
 
+import dev.lifeline.internal.EventLog;
+import dev.lifeline.internal.Outbox;
 import dev.lifeline.internal.Settings;
 import dev.lifeline.internal.Supervision;
 import java.util.Objects;
@@ -46,9 +48,15 @@ import reactor.core.publisher.Mono;
 public final class SupervisedConnection implements Disposable {
 
   private final Supervision session;
+  private final EventLog events;
+  private final Outbox outbox;
+  private final String name;
 
   SupervisedConnection(Settings settings) {
     this.session = new Supervision(settings);
+    this.events = session.events;
+    this.outbox = session.outbox;
+    this.name = settings.name();
   }
 
   /**
@@ -75,7 +83,7 @@ public final class SupervisedConnection implements Disposable {
    * @since 0.1.0
    */
   public Flux<ConnectionEvent> events() {
-    return session.events();
+    return events.events();
   }
 
   /**
@@ -84,7 +92,7 @@ public final class SupervisedConnection implements Disposable {
    * @since 0.2.0
    */
   public String name() {
-    return session.name();
+    return name;
   }
 
   /**
@@ -93,7 +101,7 @@ public final class SupervisedConnection implements Disposable {
    * @since 0.2.0
    */
   public ConnectionState state() {
-    return session.state();
+    return events.state();
   }
 
   /**
@@ -105,7 +113,7 @@ public final class SupervisedConnection implements Disposable {
    * @since 0.2.0
    */
   public Flux<ConnectionState> states() {
-    return session.states();
+    return events.states();
   }
 
   /**
@@ -129,7 +137,7 @@ public final class SupervisedConnection implements Disposable {
           new IllegalArgumentException(
               "close frames are not sent with send(); call close() to end the connection"));
     }
-    return session.send(frame);
+    return outbox.send(frame);
   }
 
   /**
@@ -151,7 +159,7 @@ public final class SupervisedConnection implements Disposable {
    */
   public Mono<Void> send(Publisher<? extends Frame> frames) {
     Objects.requireNonNull(frames, "frames");
-    return session.sendAll(frames);
+    return outbox.sendAll(frames);
   }
 
   /**
@@ -198,7 +206,7 @@ public final class SupervisedConnection implements Disposable {
    * @since 0.2.0
    */
   public long framesSent() {
-    return session.framesSent();
+    return outbox.sent();
   }
 
   /**
@@ -209,7 +217,7 @@ public final class SupervisedConnection implements Disposable {
    * @since 0.2.0
    */
   public int queuedFrames() {
-    return session.queuedFrames();
+    return outbox.queued();
   }
 
   /**
@@ -219,7 +227,7 @@ public final class SupervisedConnection implements Disposable {
    * @since 0.2.0
    */
   public long queuedBytes() {
-    return session.queuedBytes();
+    return outbox.queuedBytes();
   }
 
   /**

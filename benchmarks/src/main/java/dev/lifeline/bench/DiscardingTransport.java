@@ -36,6 +36,7 @@ final class DiscardingTransport implements Transport {
   private final Blackhole blackhole;
   private final String subprotocol;
   private final boolean acknowledging;
+  private final boolean perRead;
 
   /** The writer of the most recent connection: what a bare application would call directly. */
   volatile Writer writer;
@@ -58,16 +59,27 @@ final class DiscardingTransport implements Transport {
    * inbound from the writing thread), so that a resuming client's replay buffer empties.
    */
   DiscardingTransport(Blackhole blackhole, String subprotocol, boolean acknowledging) {
+    this(blackhole, subprotocol, acknowledging, false);
+  }
+
+  /**
+   * As above; when {@code perRead}, its connections call a read listener ({@code
+   * Connection.onBytesReceived}) once per {@link Silent#read}, as the Netty transport does once per
+   * socket read, instead of letting the supervisor stamp every frame.
+   */
+  DiscardingTransport(
+      Blackhole blackhole, String subprotocol, boolean acknowledging, boolean perRead) {
     this.blackhole = blackhole;
     this.subprotocol = subprotocol;
     this.acknowledging = acknowledging;
+    this.perRead = perRead;
   }
 
   @Override
   public Mono<Connection> connect(Publisher<Frame> outbound) {
     return Mono.fromSupplier(
         () -> {
-          Silent c = new Silent(subprotocol);
+          Silent c = new Silent(subprotocol, perRead);
           Writer w = new Writer(blackhole, acknowledging ? c : null);
           writer = w;
           connection = c;
@@ -124,10 +136,38 @@ final class DiscardingTransport implements Transport {
   static final class Silent implements Connection {
     private final Sinks.Many<Frame> inbound = Sinks.many().unicast().onBackpressureBuffer();
     private final String subprotocol;
+    private final boolean perRead;
     private volatile boolean disposed;
 
-    Silent(String subprotocol) {
+    /** The supervisor's read listener; written by its thread before the first read, then read. */
+    private volatile Runnable readListener;
+
+    Silent(String subprotocol, boolean perRead) {
       this.subprotocol = subprotocol;
+      this.perRead = perRead;
+    }
+
+    /**
+     * One socket read that carried {@code frames} copies of {@code frame}: the read listener, if
+     * any, then the frames; from one thread at a time.
+     */
+    void read(Frame frame, int frames) {
+      Runnable listener = readListener;
+      if (listener != null) {
+        listener.run();
+      }
+      for (int i = 0; i < frames; i++) {
+        inbound.tryEmitNext(frame);
+      }
+    }
+
+    @Override
+    public boolean onBytesReceived(Runnable listener) {
+      if (!perRead) {
+        return false;
+      }
+      readListener = listener;
+      return true;
     }
 
     /** The peer sends {@code frame}; from one thread at a time. */

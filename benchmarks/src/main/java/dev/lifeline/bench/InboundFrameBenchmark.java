@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -27,10 +28,15 @@ import reactor.core.scheduler.Schedulers;
  * The cost of one inbound application frame: from the peer's {@code send} to the application's
  * {@code onNext}, through the bare {@link InMemoryTransport} connection and through a {@link
  * SupervisedConnection} over the same transport. Both paths share the transport's unicast sink
- * (queue offer and drain); the difference is what supervision adds per frame: {@code
- * LiveConnection.onNext} (one clock read, two ordered stores, the pong test) and the operators of
- * the supervised chain ({@code retryWhen}, {@code flatMapMany}, {@code doOnError}, {@code
- * doFinally}, ...).
+ * (queue offer and drain); the difference is what supervision adds per frame: entering and leaving
+ * the connection's mailbox (two compare-and-sets), the watchdog's stamp (one clock read: the
+ * in-memory transport does not report reads, so every frame is stamped), the heartbeat and resume
+ * tests, and the hand-over to the application.
+ *
+ * <p>The {@code *Reads} pair measures the same through a transport that reports each read of {@link
+ * #FRAMES_PER_READ} frames, as the Netty transport reports each socket read: the clock is read once
+ * per read, as Netty's own {@code IdleStateHandler} does, and the per-frame difference is the
+ * engine's alone.
  *
  * <p>The heartbeat interval is one hour, so no timer fires during a run: this measures the steady
  * state of a busy connection, where traffic itself proves life (C2).
@@ -44,6 +50,12 @@ public class InboundFrameBenchmark {
 
   /** 32 characters, the frame size. */
   static final Frame FRAME = Frame.text("0123456789abcdef0123456789abcdef");
+
+  /**
+   * Frames per socket read in the {@code *Reads} benchmarks: a transport that tells the supervisor
+   * of every read (the Netty transport does) is stamped once per read, not per frame.
+   */
+  static final int FRAMES_PER_READ = 16;
 
   /** The bare transport: its connection's inbound subscribed directly. */
   @State(Scope.Thread)
@@ -99,11 +111,16 @@ public class InboundFrameBenchmark {
 
     abstract boolean resume();
 
+    boolean perRead() {
+      return false;
+    }
+
     @Setup(Level.Trial)
     public void open(Blackhole blackhole) {
       boolean resume = resume();
       DiscardingTransport transport =
-          new DiscardingTransport(blackhole, resume ? dev.lifeline.Resume.PROTOCOL : "");
+          new DiscardingTransport(
+              blackhole, resume ? dev.lifeline.Resume.PROTOCOL : "", false, perRead());
       Supervisor supervisor =
           Supervisor.create(transport)
               .heartbeat(Heartbeat.ping().interval(Duration.ofHours(1)))
@@ -146,6 +163,52 @@ public class InboundFrameBenchmark {
     boolean resume() {
       return true;
     }
+  }
+
+  /**
+   * Reads of {@link #FRAMES_PER_READ} frames through a transport that reports each read, as the
+   * Netty transport does: the supervisor reads the clock once per read.
+   */
+  @State(Scope.Thread)
+  public static class SupervisedReads extends OverSink {
+    @Override
+    boolean resume() {
+      return false;
+    }
+
+    @Override
+    boolean perRead() {
+      return true;
+    }
+  }
+
+  /** The same reads, the connection's inbound subscribed directly: the baseline. */
+  @State(Scope.Thread)
+  public static class BareReads {
+    DiscardingTransport.Silent peer;
+
+    @Setup(Level.Trial)
+    public void open(Blackhole blackhole) {
+      peer = new DiscardingTransport.Silent("", false);
+      peer.inbound().subscribe(new Consuming(blackhole));
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      peer.dispose();
+    }
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(FRAMES_PER_READ)
+  public void bareReads(BareReads state) {
+    state.peer.read(FRAME, FRAMES_PER_READ);
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(FRAMES_PER_READ)
+  public void supervisedReads(SupervisedReads state) {
+    state.peer.read(FRAME, FRAMES_PER_READ);
   }
 
   @Benchmark

@@ -7,11 +7,6 @@ import dev.lifeline.PeerDeadException;
 import dev.lifeline.ProtocolViolationException;
 import dev.lifeline.Resume;
 import dev.lifeline.Transport;
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.RejectedExecutionException;
-import org.reactivestreams.Publisher;
-import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
@@ -26,17 +21,16 @@ import reactor.util.context.Context;
  *
  * <p><b>Confined</b> to the connection's {@link Mailbox}: every signal of the transport hops in
  * before it touches a field (inline, without allocating, when no one else is inside; queued behind
- * the current input when the transport calls back from inside), so the fields are plain. The one
- * exception is the writer's {@link #request(long)} from inside its {@code onNext}, which only adds
- * demand to the outbox and is taken at once. A signal from a link that is no longer its {@link
- * Supervision}'s current one, or that ended, changes nothing.
+ * the current input when the transport calls back from inside), so the fields are plain. A signal
+ * from a link that is no longer its {@link Supervision}'s current one, or that ended, changes
+ * nothing. Its outbound stream is its {@link LinkWriter}.
  *
  * <p>The inbound stream ends, for the supervision, with the cause to reconnect after or give up on:
  * {@link PeerDeadException} when the watchdog killed the connection, {@link
  * ConnectionClosedException} when the peer closed it (1006 without a close frame), or the
  * transport's own error; or normally, once this side asked to close.
  */
-final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscription, Runnable {
+final class Link implements CoreSubscriber<Frame>, Runnable {
 
   /** What cancelling or closing closes the connection with (C1). */
   static final Frame.Close NORMAL_CLOSURE = Frame.close(1000, "");
@@ -51,40 +45,35 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   /** A close frame without a status code (RFC 6455, 7.1.5). */
   private static final int NO_STATUS = 1005;
 
-  private static final List<String> RESUME_OFFER = List.of(Resume.PROTOCOL);
-
   final int number;
   private final Supervision supervision;
+  private final Delivery delivery;
   private final Mailbox mailbox;
   private final Outbox outbox;
   private final Heartbeat heartbeat;
   private final Watchdog watchdog;
   private final Handshake handshake;
-  private final Liveness liveness = new Liveness();
+  private final LinkLiveness liveness;
 
   /** The session this connection carries, or null without resume. */
   private final Resumption resumption;
 
+  /** Its resume side, or null without resume. */
+  private final ResumeControl resume;
+
   private Transport.Connection connection;
   private Subscription upstream;
-  private Subscriber<? super Frame> writer;
-  private boolean attached;
+  private final LinkWriter writer;
   private boolean stampedPerRead;
   private boolean provenAlive;
   private boolean closing;
   boolean abandoned;
   boolean ended;
   private long connectedAt;
-  private long confirmed;
-  private long writtenBeforeHeartbeat;
   private Frame.Close peerClose;
-  private PeerDeadException death;
 
   /** Why this side broke the connection off: a resume protocol violation, timers refused. */
   private Throwable broken;
-
-  /** Whether this connection speaks resume: its unconfirmed frames are replayed, not lost. */
-  private boolean resuming;
 
   /** Registered with the suspend detector while the connection is read; null otherwise. */
   private Disposable suspensions;
@@ -95,13 +84,17 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   Link(Supervision supervision, int number) {
     this.supervision = supervision;
     this.number = number;
+    this.delivery = supervision.delivery;
     this.mailbox = supervision.mailbox;
     this.probe = () -> mailbox.execute(this::probe);
     this.outbox = supervision.outbox;
+    this.writer = new LinkWriter(this, mailbox, outbox);
+    this.liveness = new LinkLiveness(this, supervision, writer);
     Settings settings = supervision.settings;
     this.heartbeat = settings.heartbeat();
     this.handshake = new Handshake(this, supervision);
     this.resumption = supervision.resumption;
+    this.resume = resumption == null ? null : new ResumeControl(this, supervision);
     this.watchdog =
         new Watchdog(
             settings.scheduler(),
@@ -118,10 +111,10 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     Mono<? extends Transport.Connection> attempt;
     try {
       if (resumption == null) {
-        attempt = transport.connect(this);
+        attempt = transport.connect(writer);
       } else {
         resumption.attempting();
-        attempt = transport.connect(this, RESUME_OFFER);
+        attempt = transport.connect(writer, ResumeControl.OFFER);
       }
     } catch (Throwable e) {
       handshake.failed(Operators.onOperatorError(e, supervision.currentContext()));
@@ -155,8 +148,8 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
   /** The handshake succeeded: watch {@code established}. */
   void open(Transport.Connection established) {
     connection = established;
-    if (resumption != null) {
-      negotiated(established);
+    if (resume != null) {
+      resume.negotiated(established);
     }
     stampedPerRead = established.onBytesReceived(liveness);
     established.inbound().subscribe(this);
@@ -190,7 +183,7 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     if (upstream != null && !ended) {
       // read on whatever the application's demand, so that the peer's close arrives and the
       // handshake completes now, not at the transport's close timeout; what arrives meanwhile is
-      // held for the application (Supervision.deliver)
+      // held for the application (Delivery.deliver)
       upstream.request(CLOSE_READ_AHEAD);
     }
   }
@@ -219,10 +212,10 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
 
   /** Application frames written to this connection after its last answered heartbeat (C9). */
   long unconfirmedFrames() {
-    if (resuming) {
+    if (resume != null && resume.resuming()) {
       return 0; // replayed after the reconnect (SessionResumed), or counted by SessionLost
     }
-    return attached ? outbox.written() - confirmed : 0;
+    return writer.unconfirmedFrames();
   }
 
   // ---- the transport's inbound frames -------------------------------------------------------
@@ -268,7 +261,7 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     upstream = s;
     connectedAt = watchdog.now();
     watchdog.start();
-    long demand = supervision.demand();
+    long demand = delivery.demand();
     if (demand > 0) {
       s.request(demand);
     }
@@ -285,7 +278,7 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
    * Bytes arrived, perhaps part of a frame: the peer is alive (a large frame over a slow link may
    * take longer than the heartbeat timeout to arrive whole). The frames come out of the same read.
    */
-  private void bytesReceived() {
+  void bytesReceived() {
     if (mailbox.enter()) {
       try {
         stamp();
@@ -318,24 +311,11 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     if (!stampedPerRead) {
       watchdog.stamp();
     }
-    if (resumption != null && resumption.active()) {
-      if (ResumeMessages.isControl(frame)) {
-        control((Frame.Pong) frame);
-        if (!ended) {
-          upstream.request(1);
-        }
-        return;
+    if (resume != null && resume.inbound(frame)) {
+      if (!ended) {
+        upstream.request(1);
       }
-      if (ResumeMessages.isData(frame)) {
-        if (resumption.phase() != Resumption.Phase.READY) {
-          violation("the server sent a data frame before its WELCOME");
-          return;
-        }
-        resumption.receivedData(frame);
-        if (resumption.controlDue()) {
-          outbox.drain();
-        }
-      }
+      return;
     }
     if (frame instanceof Frame.Text || frame instanceof Frame.Binary) {
       if (!provenAlive) {
@@ -344,7 +324,7 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
       // A text or binary answer is heartbeat traffic only while a heartbeat awaits it: the same
       // text at any other time is the application's.
       if (!watchdog.awaitingAnswer() || !heartbeat.isPong(frame)) {
-        supervision.deliver(frame);
+        delivery.deliver(frame);
         return;
       }
       watchdog.answered();
@@ -375,13 +355,14 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     }
     stop();
     if (!provenAlive
-        && death == null
+        && liveness.death() == null
         && watchdog.now() - connectedAt >= heartbeat.timeout().toNanos()) {
       // A connection the peer ended after it stayed open for at least the heartbeat timeout counts
       // as established even if no frame arrived (a quiet feed behind a proxy that closes idle
       // connections), unlike one the peer ends at once (a flapping server) or one found dead.
       provenAlive();
     }
+    PeerDeadException death = liveness.death();
     if (closing && death == null && broken == null) {
       supervision.linkEnded(this, refusal(error), true);
       return;
@@ -417,51 +398,39 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     return code != 1000 && code != 1001 && code != NO_STATUS;
   }
 
-  // ---- resume (lifeline.resume.v1) -----------------------------------------------------------
-
-  /** The handshake completed: with resume selected HELLO goes first, otherwise it runs plain. */
-  private void negotiated(Transport.Connection established) {
-    if (Resume.isSelected(established.subprotocol())) {
-      resuming = true;
-      resumption.greeting();
-    } else {
-      if (resumption.hasSession()) {
-        // the server no longer selects resume: what it did not acknowledge may be lost
-        supervision.events.sessionLost(number, resumption.abandonSession());
-      }
-      resumption.plain();
-    }
-    outbox.drain();
-  }
-
-  /** A control message of the protocol arrived: applied, or a violation. */
-  private void control(Frame.Pong frame) {
-    String violation =
-        ResumeControl.received(resumption, frame, supervision.events, number, watchdog.now());
-    if (violation != null) {
-      violation(violation);
-      return;
-    }
-    outbox.drain(); // a WELCOME starts the replay, an ACK frees places, an ACKREQ wants an ACK
-  }
-
   /** The server broke the resume protocol: closed with 1002, not retried (C7). */
-  private void violation(String what) {
-    if (ended || broken != null) {
-      return;
-    }
-    broken =
+  void violation(String what) {
+    breakOff(
         new ProtocolViolationException(
             1002,
             what
                 + "; the connection was closed with 1002. The server does not implement "
                 + Resume.PROTOCOL
                 + " correctly: fix it, or disable resume on this client",
-            null);
-    if (attached) {
-      outbox.detach(this);
+            null),
+        Frame.close(1002, "resume protocol violation"));
+  }
+
+  /**
+   * This side breaks the connection off because of {@code why}, the cause it ends with: closed with
+   * {@code close}, or disposed when null.
+   */
+  void breakOff(Throwable why, Frame.Close close) {
+    if (ended || broken != null) {
+      return;
     }
-    close(Frame.close(1002, "resume protocol violation"));
+    broken = why;
+    writer.detach();
+    if (close == null) {
+      dispose();
+    } else {
+      close(close);
+    }
+  }
+
+  /** Drops the connection at once, without a closing handshake. */
+  void dispose() {
+    connection.dispose();
   }
 
   private void provenAlive() {
@@ -479,9 +448,7 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     if (resumption != null) {
       resumption.detached(watchdog.now());
     }
-    if (attached) {
-      outbox.detach(this);
-    }
+    writer.detach();
   }
 
   /**
@@ -497,112 +464,13 @@ final class Link implements CoreSubscriber<Frame>, Publisher<Frame>, Subscriptio
     }
   }
 
-  // ---- the transport's writer: this connection's outbound stream ---------------------------
-
-  @Override
-  public void subscribe(Subscriber<? super Frame> subscriber) {
-    mailbox.execute(
-        () -> {
-          if (writer != null) {
-            Operators.error(
-                subscriber,
-                new IllegalStateException(
-                    "a connection's outbound frames can be subscribed once; this one already is"));
-            return;
-          }
-          writer = subscriber;
-          if (!ended && supervision.isCurrent(this)) {
-            attached = true;
-            outbox.attach(this, subscriber);
-          }
-          // inside and attached: the writer's first request is taken at once
-          subscriber.onSubscribe(this);
-        });
+  /** The scheduler's monotonic time, in nanoseconds. */
+  long now() {
+    return watchdog.now();
   }
 
-  @Override
-  public void request(long n) {
-    if (n <= 0) {
-      return;
-    }
-    if (mailbox.enter()) {
-      try {
-        outbox.request(this, n);
-      } finally {
-        mailbox.leave();
-      }
-    } else if (mailbox.isInside()) {
-      outbox.request(this, n); // the writer asks for more from inside onNext
-    } else {
-      mailbox.execute(() -> outbox.request(this, n));
-    }
-  }
-
-  @Override
-  public void cancel() {
-    mailbox.execute(() -> outbox.detach(this));
-  }
-
-  /** The watchdog's view of this connection, and the transport's listener for every read. */
-  private final class Liveness implements Watchdog.Owner, Runnable {
-    @Override
-    public void run() {
-      bytesReceived();
-    }
-
-    @Override
-    public void sendHeartbeat(long sequence, Frame ping) {
-      writtenBeforeHeartbeat = outbox.written();
-      if (resumption != null) {
-        resumption.heartbeatTick();
-      }
-      supervision.events.heartbeatSent(sequence);
-      outbox.sendHeartbeat(ping);
-    }
-
-    @Override
-    public void heartbeatAnswered(long sequence, Duration roundTrip) {
-      // the answer came after the peer read every frame written before its heartbeat
-      confirmed = writtenBeforeHeartbeat;
-      supervision.events.heartbeatAnswered(sequence, roundTrip);
-    }
-
-    @Override
-    public boolean reading() {
-      return supervision.demand() != 0;
-    }
-
-    @Override
-    public void dead(long sequence, long answered, int unanswered, Duration silence) {
-      death = new PeerDeadException(heartbeat.timeout(), sequence, answered, unanswered);
-      // Detach first: a frame sent in reaction to the event must wait for the next connection,
-      // not go into this dead one.
-      if (attached) {
-        outbox.detach(Link.this);
-      }
-      supervision.events.peerDead(sequence, unanswered, silence);
-      connection.dispose();
-    }
-
-    @Override
-    public void unwatchable(RejectedExecutionException refused) {
-      if (ended || broken != null) {
-        return;
-      }
-      broken =
-          new IllegalStateException(
-              "the timer scheduler "
-                  + supervision.settings.scheduler()
-                  + " refused the heartbeat timer ("
-                  + refused.getMessage()
-                  + "): a connection no heartbeat watches could die unnoticed, so it was closed."
-                  + " Give Supervisor.scheduler(..) a scheduler that is not disposed while"
-                  + " connections run",
-              refused);
-      if (attached) {
-        outbox.detach(Link.this);
-      }
-      connection.dispose();
-    }
+  /** Whether this link may write: it is its supervision's current one and did not end. */
+  boolean isCurrent() {
+    return !ended && supervision.isCurrent(this);
   }
 }

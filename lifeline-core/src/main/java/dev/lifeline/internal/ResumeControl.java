@@ -1,17 +1,88 @@
 package dev.lifeline.internal;
 
 import dev.lifeline.Frame;
+import dev.lifeline.Resume;
+import dev.lifeline.Transport;
 import java.time.Duration;
+import java.util.List;
 
 /**
- * What the client does with the server's {@code lifeline.resume.v1} control messages (WELCOME, ACK,
- * ACKREQ; see {@code docs/resume-protocol.md}), and the events they cause.
+ * The resume side of one {@link Link} ({@code lifeline.resume.v1}, see {@code
+ * docs/resume-protocol.md}): the offer in its handshake, whether the server selected it, the data
+ * frames it counts and the server's control messages (WELCOME, ACK, ACKREQ), with the events they
+ * cause. The session's state, spanning the links, is the {@link Resumption}.
  *
- * <p>Stateless: the state is the session's {@link Resumption}, confined to the connection's {@link
- * Mailbox}, from which {@link Link} calls this.
+ * <p><b>Confined</b> to the connection's {@link Mailbox}, as its link is: plain fields.
  */
 final class ResumeControl {
-  private ResumeControl() {}
+  /** The subprotocol offered in every handshake of a resuming client. */
+  static final List<String> OFFER = List.of(Resume.PROTOCOL);
+
+  private final Link link;
+  private final Resumption session;
+  private final Outbox outbox;
+  private final EventLog events;
+
+  /** Whether this connection speaks resume: its unconfirmed frames are replayed, not lost. */
+  private boolean resuming;
+
+  ResumeControl(Link link, Supervision supervision) {
+    this.link = link;
+    this.session = supervision.resumption;
+    this.outbox = supervision.outbox;
+    this.events = supervision.events;
+  }
+
+  /** Whether the server selected resume for this connection. */
+  boolean resuming() {
+    return resuming;
+  }
+
+  /** The handshake completed: with resume selected HELLO goes first, otherwise it runs plain. */
+  void negotiated(Transport.Connection established) {
+    if (Resume.isSelected(established.subprotocol())) {
+      resuming = true;
+      session.greeting();
+    } else {
+      if (session.hasSession()) {
+        // the server no longer selects resume: what it did not acknowledge may be lost
+        events.sessionLost(link.number, session.abandonSession());
+      }
+      session.plain();
+    }
+    outbox.drain();
+  }
+
+  /**
+   * A frame arrived: a data frame is counted, a control message applied. True when it was the
+   * protocol's own (a control message, or a violation the link is closed for), false when it goes
+   * on to the application.
+   */
+  boolean inbound(Frame frame) {
+    if (!session.active()) {
+      return false;
+    }
+    if (ResumeMessages.isControl(frame)) {
+      String violation = received(session, (Frame.Pong) frame, events, link.number, link.now());
+      if (violation != null) {
+        link.violation(violation);
+      } else {
+        outbox.drain(); // a WELCOME starts the replay, an ACK frees places, an ACKREQ wants an ACK
+      }
+      return true;
+    }
+    if (ResumeMessages.isData(frame)) {
+      if (session.phase() != Resumption.Phase.READY) {
+        link.violation("the server sent a data frame before its WELCOME");
+        return true;
+      }
+      session.receivedData(frame);
+      if (session.controlDue()) {
+        outbox.drain();
+      }
+    }
+    return false;
+  }
 
   /**
    * Applies the control message {@code frame} to {@code session}; {@code attempt} is the
@@ -20,7 +91,7 @@ final class ResumeControl {
    * @return null when applied, or what the server did wrong: the connection is then closed with
    *     1002
    */
-  static String received(
+  private static String received(
       Resumption session, Frame.Pong frame, EventLog events, int attempt, long now) {
     ResumeMessages.Message m;
     try {

@@ -1,6 +1,5 @@
 package dev.lifeline.internal;
 
-import dev.lifeline.ConnectionEvent;
 import dev.lifeline.ConnectionState;
 import dev.lifeline.Frame;
 import dev.lifeline.ReconnectsExhaustedException;
@@ -8,11 +7,9 @@ import dev.lifeline.SupervisorClosedException;
 import dev.lifeline.Transport;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongConsumer;
-import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Exceptions;
@@ -31,11 +28,11 @@ import reactor.util.context.Context;
  * <p><b>One thread of control.</b> Every input — the application's subscribe, request, cancel,
  * close and sends; the transport's handshake results, frames, completion and errors; timer ticks;
  * retry decisions — runs inside this connection's {@link Mailbox}, one at a time. The state below,
- * and that of the {@link Link}, {@link Watchdog}, {@link Outbox} and {@link Outage} it owns, is
- * plain fields. The fields read from outside are {@link #finished}, for {@code isDisposed()}, and,
- * for monitoring, the frame counts: {@link #received} here and the outbox's, and {@link #traffic},
- * an immutable {@link Traffic} replaced once per connection (opaque stores inside, opaque loads
- * outside: a whole, recent value, with no fence on the frame's path).
+ * and that of the {@link Link}, {@link Delivery}, {@link Watchdog}, {@link Outbox} and {@link
+ * Outage} it owns, is plain fields. The fields read from outside are {@link #finished}, for {@code
+ * isDisposed()}, and, for monitoring, the frame counts (the delivery's and the outbox's) and {@link
+ * #traffic}, an immutable {@link Traffic} replaced once per connection (opaque stores inside,
+ * opaque loads outside: a whole, recent value, with no fence on the frame's path).
  *
  * <p>States, in {@link #state}:
  *
@@ -50,9 +47,8 @@ import reactor.util.context.Context;
  *   <li>{@code DONE}: supervision ended or the application cancelled. Final.
  * </ul>
  *
- * <p>Demand is one number: what the application requested and was not delivered yet ({@code
- * Long.MAX_VALUE} for unbounded). Each connection is asked for it when it opens, and for every
- * further request while it is live.
+ * <p>The application's end of the stream, its demand carried from one connection to the next, is
+ * the {@link Delivery}.
  */
 public final class Supervision extends Flux<Frame>
     implements Subscription, Outage.Decisions, LongConsumer {
@@ -68,24 +64,23 @@ public final class Supervision extends Flux<Frame>
 
   final Settings settings;
   final Mailbox mailbox;
-  final EventLog events;
-  final Outbox outbox;
 
-  private static final VarHandle RECEIVED;
+  /** Its events and states, for the application as well (from any thread: see its rule). */
+  public final EventLog events;
+
+  /** Its outbound frames, for the application's sends as well (from any thread: see its rule). */
+  public final Outbox outbox;
+
   private static final VarHandle TRAFFIC;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
-      RECEIVED = lookup.findVarHandle(Supervision.class, "received", long.class);
       TRAFFIC = lookup.findVarHandle(Supervision.class, "traffic", Traffic.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
-
-  /** Text and binary frames for the application received so far, over every connection. */
-  private long received;
 
   /** The payload bytes moved so far; replaced inside, read by any thread: for monitoring. */
   private Traffic traffic = Traffic.NONE;
@@ -100,25 +95,11 @@ public final class Supervision extends Flux<Frame>
 
   private State state = State.IDLE;
 
-  /** The application's subscriber; null before it subscribed and once it was let go (RS §3.13). */
-  private CoreSubscriber<? super Frame> actual;
+  /** The application's end of the inbound stream. */
+  final Delivery delivery = new Delivery();
 
   private boolean started;
   private boolean subscribedOnce;
-  private long demand;
-
-  /**
-   * Frames that arrived beyond the application's demand while closing (the link reads on to reach
-   * the peer's close frame), in order; made only then.
-   */
-  private ArrayDeque<Frame> held;
-
-  /**
-   * The error supervision ended with while frames were still held (null: it completes); the
-   * terminal signal follows the last of them. Supervision ended with frames held exactly when
-   * {@link #finished} while {@link #actual} is still set.
-   */
-  private Throwable heldEndError;
 
   private Link link;
   private Throwable policyError;
@@ -137,30 +118,6 @@ public final class Supervision extends Flux<Frame>
     this.outage =
         new Outage(
             settings.retry(), settings.retryable(), settings.scheduler(), events, mailbox, this);
-  }
-
-  public Flux<ConnectionEvent> events() {
-    return events.events();
-  }
-
-  public String name() {
-    return settings.name();
-  }
-
-  public ConnectionState state() {
-    return events.state();
-  }
-
-  public Flux<ConnectionState> states() {
-    return events.states();
-  }
-
-  public Mono<Void> send(Frame frame) {
-    return outbox.send(frame);
-  }
-
-  public Mono<Void> sendAll(Publisher<? extends Frame> frames) {
-    return outbox.sendAll(frames);
   }
 
   /** Whether supervision has ended. */
@@ -207,7 +164,7 @@ public final class Supervision extends Flux<Frame>
     }
     started = true;
     subscribedOnce = true;
-    actual = subscriber;
+    delivery.subscribed(subscriber);
     subscriber.onSubscribe(this);
     connect();
   }
@@ -215,49 +172,19 @@ public final class Supervision extends Flux<Frame>
   /** Inside, from {@link Mailbox#request}: the application asked for {@code n} more. */
   @Override
   public void accept(long n) {
-    if (actual == null) {
+    if (!delivery.subscribed()) {
       return;
     }
-    long d = demand + n;
-    demand = d < 0 ? Long.MAX_VALUE : d;
-    long fromHeld = drainHeld();
-    if (state != State.DONE && link != null && n - fromHeld > 0) {
-      link.requestInbound(n - fromHeld);
+    long forLink = delivery.requested(n);
+    if (state != State.DONE && link != null && forLink > 0) {
+      link.requestInbound(forLink);
     }
-  }
-
-  /** Delivers held frames while there is demand; ends once the last went, if that is due. */
-  private long drainHeld() {
-    if (held == null) {
-      return 0;
-    }
-    long delivered = 0;
-    while (demand > 0 && !held.isEmpty() && actual != null) {
-      if (demand != Long.MAX_VALUE) {
-        demand--;
-      }
-      delivered++;
-      actual.onNext(held.poll());
-    }
-    if (held.isEmpty()) {
-      held = null;
-      if (finished && actual != null) {
-        CoreSubscriber<? super Frame> subscriber = actual;
-        actual = null;
-        if (heldEndError != null) {
-          subscriber.onError(heldEndError);
-        } else {
-          subscriber.onComplete();
-        }
-      }
-    }
-    return delivered;
   }
 
   private void cancelled() {
     if (state == State.DONE) {
-      held = null; // ended with frames held for the application, which no longer wants them
-      actual = null;
+      delivery
+          .cancelled(); // ended with frames held for the application, which no longer wants them
       return;
     }
     state = State.DONE;
@@ -266,8 +193,7 @@ public final class Supervision extends Flux<Frame>
       current.end(); // closes a live connection with 1000 (C1)
     }
     finish(null, true);
-    held = null;
-    actual = null; // a cancelled subscriber is let go (RS §3.13)
+    delivery.cancelled(); // a cancelled subscriber is let go (RS §3.13)
   }
 
   private void closing(MonoSink<Void> sink) {
@@ -445,35 +371,8 @@ public final class Supervision extends Flux<Frame>
     }
   }
 
-  // ---- the live connection's frames ----------------------------------------------------------
-
-  /**
-   * What the application requested and was not delivered yet; {@code Long.MAX_VALUE}: unbounded.
-   */
-  long demand() {
-    return demand;
-  }
-
-  void deliver(Frame frame) {
-    RECEIVED.setOpaque(this, received + 1);
-    if (demand == 0 || held != null) {
-      // beyond the application's demand: only once this side closed (close(), or a protocol
-      // violation), when the link reads on to reach the peer's close (Link.CLOSE_READ_AHEAD);
-      // held for the application, in order
-      if (held == null) {
-        held = new ArrayDeque<>();
-      }
-      held.add(frame);
-      return;
-    }
-    if (demand != Long.MAX_VALUE) {
-      demand--;
-    }
-    actual.onNext(frame);
-  }
-
   Context currentContext() {
-    return actual == null ? Context.empty() : actual.currentContext();
+    return delivery.currentContext();
   }
 
   /**
@@ -506,23 +405,12 @@ public final class Supervision extends Flux<Frame>
     // supervision ends first, so an application that stops at the terminal signal has seen
     // every event (Closed last) and finds the connection disposed
     finish(null, false);
-    if (held != null) {
-      return; // after the frames read while closing, once the application took them (drainHeld)
-    }
-    CoreSubscriber<? super Frame> subscriber = actual;
-    actual = null;
-    subscriber.onComplete();
+    delivery.end(null); // after the frames read while closing, once the application took them
   }
 
   private void endWith(Throwable error) {
     finish(error, false);
-    if (held != null) {
-      heldEndError = error;
-      return;
-    }
-    CoreSubscriber<? super Frame> subscriber = actual;
-    actual = null;
-    subscriber.onError(error);
+    delivery.end(error);
   }
 
   private Throwable policyError(Throwable error) {
@@ -570,22 +458,7 @@ public final class Supervision extends Flux<Frame>
 
   /** Application frames received so far, from any thread: for monitoring. */
   public long framesReceived() {
-    return (long) RECEIVED.getOpaque(this);
-  }
-
-  /** Application frames handed to a transport so far, from any thread: for monitoring. */
-  public long framesSent() {
-    return outbox.sent();
-  }
-
-  /** Frames waiting in the outbound buffer now, from any thread: for monitoring. */
-  public int queuedFrames() {
-    return outbox.queued();
-  }
-
-  /** The payload bytes of {@link #queuedFrames()}, from any thread: for monitoring. */
-  public long queuedBytes() {
-    return outbox.queuedBytes();
+    return delivery.received();
   }
 
   /** Payload bytes read over every connection, or -1: for monitoring, from any thread. */
