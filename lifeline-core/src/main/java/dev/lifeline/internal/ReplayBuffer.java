@@ -8,7 +8,8 @@ import dev.lifeline.Frame;
  *
  * <p><b>Confined</b> to its owner's serial context (the client's {@link Mailbox}, a server
  * session's own): plain fields. A ring that grows by doubling up to the frame bound, so an idle
- * session holds 16 slots.
+ * session holds 16 slots; its length is a power of two, so a slot is found with a mask, not a
+ * division.
  */
 public final class ReplayBuffer {
   private static final int INITIAL_SLOTS = 16;
@@ -40,7 +41,7 @@ public final class ReplayBuffer {
     if (size == ring.length) {
       grow();
     }
-    int slot = (head + size) % ring.length;
+    int slot = (head + size) & (ring.length - 1);
     long frameSize = ResumeMessages.size(frame);
     ring[slot] = frame;
     sizes[slot] = frameSize;
@@ -88,7 +89,7 @@ public final class ReplayBuffer {
     for (long i = 0; i < drop; i++) {
       bytes -= sizes[head];
       ring[head] = null;
-      head = (head + 1) % ring.length;
+      head = (head + 1) & (ring.length - 1);
       size--;
     }
     if (replayNext != 0 && replayNext <= received) {
@@ -110,7 +111,7 @@ public final class ReplayBuffer {
 
   /** The next frame of the replay, after {@link #replaying()}; the replay ends after the newest. */
   public Frame nextReplayed() {
-    Frame frame = ring[(int) ((head + (replayNext - acknowledged() - 1)) % ring.length)];
+    Frame frame = ring[(int) ((head + (replayNext - acknowledged() - 1)) & (ring.length - 1))];
     replayNext = replayNext == sent ? 0 : replayNext + 1;
     return frame;
   }
@@ -132,14 +133,14 @@ public final class ReplayBuffer {
   }
 
   private void grow() {
-    Frame[] bigger = new Frame[Math.max(INITIAL_SLOTS, Math.min(ring.length * 2, maxFrames + 1))];
-    if (bigger.length <= ring.length) {
-      bigger = new Frame[ring.length * 2];
-    }
+    // doubled: at most the power of two at or above the frame bound, since a full ring grows only
+    // below it
+    Frame[] bigger = new Frame[ring.length * 2];
     long[] biggerSizes = new long[bigger.length];
+    int mask = ring.length - 1;
     for (int i = 0; i < size; i++) {
-      bigger[i] = ring[(head + i) % ring.length];
-      biggerSizes[i] = sizes[(head + i) % ring.length];
+      bigger[i] = ring[(head + i) & mask];
+      biggerSizes[i] = sizes[(head + i) & mask];
     }
     ring = bigger;
     sizes = biggerSizes;

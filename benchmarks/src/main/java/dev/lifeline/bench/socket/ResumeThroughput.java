@@ -28,10 +28,13 @@ import reactor.netty.http.server.HttpServer;
  * divided by a control message's wire size, is the acknowledgement traffic.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.lifeline.bench.socket.ResumeThroughput
- * [frames=500000] [warmup=4] [rounds=8] [ackFrames=200000] [ackEvery=32]}
+ * [frames=500000] [warmup=4] [rounds=8] [ackFrames=200000] [ackEvery=32] [replayFrames=1024]}
  */
 public final class ResumeThroughput {
-  /** The resume settings of both ends: the defaults, or {@code ackEvery=<frames>}. */
+  /**
+   * The resume settings of both ends: the defaults, or {@code ackEvery=<frames>} and {@code
+   * replayFrames=<frames>}.
+   */
   private static Resume settings = Resume.defaults();
 
   private ResumeThroughput() {}
@@ -42,9 +45,12 @@ public final class ResumeThroughput {
     int rounds = EchoThroughput.intArg(args, "rounds", 8);
     int ackFrames = EchoThroughput.intArg(args, "ackFrames", 200_000);
     int ackEvery = EchoThroughput.intArg(args, "ackEvery", Resume.DEFAULT_ACK_EVERY_FRAMES);
+    int replayFrames =
+        EchoThroughput.intArg(args, "replayFrames", Resume.DEFAULT_REPLAY_BUFFER_FRAMES);
     settings =
         Resume.defaults()
-            .withAckEvery(ackEvery, Math.max(Resume.DEFAULT_ACK_EVERY_BYTES, ackEvery * 1024L));
+            .withAckEvery(ackEvery, Math.max(Resume.DEFAULT_ACK_EVERY_BYTES, ackEvery * 1024L))
+            .withReplayBufferFrames(replayFrames);
 
     DisposableServer plain = start(ServerSupervisor.builder().build());
     DisposableServer resuming = start(ServerSupervisor.builder().resume(settings).build());
