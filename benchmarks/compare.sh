@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures a baseline commit (default 0098b5f, main before the engine rewrite) and the current
-# working tree side by side, in one run, and writes results/<UTC stamp>-compare/summary.md
+# working tree side by side, in one run (single-module commits only: before the module split
+# 41e9037, see the check below), and writes results/<UTC stamp>-compare/summary.md
 # (metric | baseline | current | ratio current/baseline) next to every raw output.
 #
 #   ./compare.sh quick [baseline]   validates the script: 1 x 1 s JMH iterations, K = 300, short echo
@@ -42,6 +43,24 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(git -C "$here" rev-parse --show-toplevel)"
 baseline_sha="$(git -C "$root" rev-parse --verify "$baseline_ref^{commit}")"
 if [ -n "$current_ref" ]; then current_sha="$(git -C "$root" rev-parse --verify "$current_ref^{commit}")"; fi
+
+# Both sides must be single-module builds (pom.xml + src/ at the root, as up to 41e9037^): from
+# the module split on (41e9037) the library is a reactor of modules and the benchmarks use the
+# resume API, so one benchmarks tree no longer builds against both sides.
+for ref in "$baseline_sha" ${current_sha:-}; do
+  if git -C "$root" cat-file -e "$ref:lifeline-core/pom.xml" 2>/dev/null; then
+    echo "compare.sh: ${ref:0:7} is a multi-module build (lifeline-core/ exists); this script" \
+      "compares single-module commits only (before 41e9037). For later commits, build each one's" \
+      "benchmarks module in its own clone and run the same JMH and socket commands in each" \
+      "(README.md, 'How to run')." >&2
+    exit 2
+  fi
+done
+if [ -z "${current_sha:-}" ] && [ -f "$root/lifeline-core/pom.xml" ]; then
+  echo "compare.sh: the working tree is a multi-module build; set CURRENT=<commit> to a commit" \
+    "before 41e9037, or see README.md for measuring later commits." >&2
+  exit 2
+fi
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 if [ "$mode" = full ]; then out="$here/results/$stamp-compare"; else out="$here/results/$stamp-compare-quick"; fi
