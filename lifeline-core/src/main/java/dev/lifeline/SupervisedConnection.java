@@ -1,7 +1,5 @@
 package dev.lifeline;
 
-import dev.lifeline.internal.EventLog;
-import dev.lifeline.internal.Outbox;
 import dev.lifeline.internal.Settings;
 import dev.lifeline.internal.Supervision;
 import java.util.Objects;
@@ -48,15 +46,9 @@ import reactor.core.publisher.Mono;
 public final class SupervisedConnection implements Disposable {
 
   private final Supervision session;
-  private final EventLog events;
-  private final Outbox outbox;
-  private final String name;
 
   SupervisedConnection(Settings settings) {
     this.session = new Supervision(settings);
-    this.events = session.events;
-    this.outbox = session.outbox;
-    this.name = settings.name();
   }
 
   /**
@@ -83,7 +75,7 @@ public final class SupervisedConnection implements Disposable {
    * @since 0.1.0
    */
   public Flux<ConnectionEvent> events() {
-    return events.events();
+    return session.events.events();
   }
 
   /**
@@ -92,7 +84,7 @@ public final class SupervisedConnection implements Disposable {
    * @since 0.2.0
    */
   public String name() {
-    return name;
+    return session.name();
   }
 
   /**
@@ -101,7 +93,7 @@ public final class SupervisedConnection implements Disposable {
    * @since 0.2.0
    */
   public ConnectionState state() {
-    return events.state();
+    return session.events.state();
   }
 
   /**
@@ -113,7 +105,7 @@ public final class SupervisedConnection implements Disposable {
    * @since 0.2.0
    */
   public Flux<ConnectionState> states() {
-    return events.states();
+    return session.events.states();
   }
 
   /**
@@ -137,7 +129,7 @@ public final class SupervisedConnection implements Disposable {
           new IllegalArgumentException(
               "close frames are not sent with send(); call close() to end the connection"));
     }
-    return outbox.send(frame);
+    return session.outbox.send(frame);
   }
 
   /**
@@ -159,7 +151,7 @@ public final class SupervisedConnection implements Disposable {
    */
   public Mono<Void> send(Publisher<? extends Frame> frames) {
     Objects.requireNonNull(frames, "frames");
-    return outbox.sendAll(frames);
+    return session.outbox.sendAll(frames);
   }
 
   /**
@@ -206,7 +198,7 @@ public final class SupervisedConnection implements Disposable {
    * @since 0.2.0
    */
   public long framesSent() {
-    return outbox.sent();
+    return session.outbox.sent();
   }
 
   /**
@@ -217,7 +209,7 @@ public final class SupervisedConnection implements Disposable {
    * @since 0.2.0
    */
   public int queuedFrames() {
-    return outbox.queued();
+    return session.outbox.queued();
   }
 
   /**
@@ -227,7 +219,7 @@ public final class SupervisedConnection implements Disposable {
    * @since 0.2.0
    */
   public long queuedBytes() {
-    return outbox.queuedBytes();
+    return session.outbox.queuedBytes();
   }
 
   /**

@@ -68,6 +68,21 @@ final class Handshake implements CoreSubscriber<Transport.Connection> {
         });
   }
 
+  /**
+   * The application's {@code context}, plus a discard hook: a connection whose handshake completes
+   * just after the attempt was abandoned is dropped by the transport's {@code Mono}, and disposed
+   * here.
+   */
+  static Context context(Context context) {
+    return Operators.enableOnDiscard(context, Handshake::disposeDiscarded);
+  }
+
+  private static void disposeDiscarded(Object discarded) {
+    if (discarded instanceof Transport.Connection connection) {
+      connection.dispose();
+    }
+  }
+
   void failed(Throwable error) {
     if (connected || link.abandoned) {
       Operators.onErrorDropped(error, currentContext());

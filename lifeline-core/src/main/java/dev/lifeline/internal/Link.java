@@ -1,6 +1,5 @@
 package dev.lifeline.internal;
 
-import dev.lifeline.ConnectionClosedException;
 import dev.lifeline.Frame;
 import dev.lifeline.Heartbeat;
 import dev.lifeline.PeerDeadException;
@@ -25,10 +24,8 @@ import reactor.util.context.Context;
  * from a link that is no longer its {@link Supervision}'s current one, or that ended, changes
  * nothing. Its outbound stream is its {@link LinkWriter}.
  *
- * <p>The inbound stream ends, for the supervision, with the cause to reconnect after or give up on:
- * {@link PeerDeadException} when the watchdog killed the connection, {@link
- * ConnectionClosedException} when the peer closed it (1006 without a close frame), or the
- * transport's own error; or normally, once this side asked to close.
+ * <p>The inbound stream ends, for the supervision, with the cause to reconnect after or give up on
+ * ({@link LinkEnd}), or normally, once this side asked to close.
  */
 final class Link implements CoreSubscriber<Frame>, Runnable {
 
@@ -41,9 +38,6 @@ final class Link implements CoreSubscriber<Frame>, Runnable {
    * timeout, as before.
    */
   static final int CLOSE_READ_AHEAD = 256;
-
-  /** A close frame without a status code (RFC 6455, 7.1.5). */
-  private static final int NO_STATUS = 1005;
 
   final int number;
   private final Supervision supervision;
@@ -312,9 +306,6 @@ final class Link implements CoreSubscriber<Frame>, Runnable {
       watchdog.stamp();
     }
     if (resume != null && resume.inbound(frame)) {
-      if (!ended) {
-        upstream.request(1);
-      }
       return;
     }
     if (frame instanceof Frame.Text || frame instanceof Frame.Binary) {
@@ -364,38 +355,10 @@ final class Link implements CoreSubscriber<Frame>, Runnable {
     }
     PeerDeadException death = liveness.death();
     if (closing && death == null && broken == null) {
-      supervision.linkEnded(this, refusal(error), true);
+      supervision.linkEnded(this, LinkEnd.refusal(error, peerClose), true);
       return;
     }
-    Throwable cause = death != null ? death : broken != null ? broken : error;
-    if (cause == null) {
-      Frame.Close close = peerClose;
-      cause =
-          close == null
-              ? new ConnectionClosedException(ConnectionClosedException.ABNORMAL_CLOSURE, "")
-              : new ConnectionClosedException(close.code(), close.reason());
-    }
-    supervision.linkEnded(this, cause, false);
-  }
-
-  /**
-   * The peer's own close status if it ended the connection with an error while this side was
-   * closing it (its close crossed ours: a frame it refused with 1008, say), for the {@code
-   * Disconnected} event; null for the usual answers (1000, 1001, no status).
-   */
-  private ConnectionClosedException refusal(Throwable error) {
-    if (error instanceof ConnectionClosedException refused) {
-      return isRefusal(refused.code()) ? refused : null;
-    }
-    Frame.Close close = peerClose;
-    if (error != null || close == null || !isRefusal(close.code())) {
-      return null;
-    }
-    return new ConnectionClosedException(close.code(), close.reason());
-  }
-
-  private static boolean isRefusal(int code) {
-    return code != 1000 && code != 1001 && code != NO_STATUS;
+    supervision.linkEnded(this, LinkEnd.cause(death, broken, error, peerClose), false);
   }
 
   /** The server broke the resume protocol: closed with 1002, not retried (C7). */
@@ -461,6 +424,13 @@ final class Link implements CoreSubscriber<Frame>, Runnable {
       task.run();
     } else {
       mailbox.execute(task);
+    }
+  }
+
+  /** Reads the next frame: the one just taken was the protocol's own. */
+  void readNext() {
+    if (!ended) {
+      upstream.request(1);
     }
   }
 

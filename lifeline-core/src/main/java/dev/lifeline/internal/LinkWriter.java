@@ -22,7 +22,10 @@ final class LinkWriter implements Publisher<Frame>, Subscription {
 
   private Subscriber<? super Frame> writer;
 
-  /** Whether the outbox fed this writer: it wrote {@link Outbox#written()} frames. */
+  /**
+   * Whether the outbox fed this writer; until the next connection's writer attaches, {@link
+   * Outbox#written()} counts this one's frames.
+   */
   private boolean attached;
 
   private long confirmed;

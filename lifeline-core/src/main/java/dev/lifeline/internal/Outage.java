@@ -1,11 +1,13 @@
 package dev.lifeline.internal;
 
+import dev.lifeline.ReconnectsExhaustedException;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.reactivestreams.Publisher;
 import reactor.core.Disposable;
+import reactor.core.Exceptions;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Operators;
 import reactor.core.publisher.Sinks;
@@ -93,6 +95,21 @@ public final class Outage {
   }
 
   /** The reconnect attempts made in this outage, for the exhausted error. */
+  /**
+   * The error supervision ends with when the retry policy ended with {@code error}: {@link
+   * ReconnectsExhaustedException} (reported with {@code Exhausted}) when it gave up, otherwise the
+   * policy's own error.
+   */
+  Throwable ended(Throwable error) {
+    if (!Exceptions.isRetryExhausted(error)) {
+      return error;
+    }
+    int attempts = reconnectAttempts();
+    Throwable cause = error.getCause() == null ? error : error.getCause();
+    events.exhausted(attempts, cause);
+    return new ReconnectsExhaustedException(attempts, cause);
+  }
+
   public int reconnectAttempts() {
     return Math.max(0, failures - 1);
   }

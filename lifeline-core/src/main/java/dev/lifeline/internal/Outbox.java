@@ -14,9 +14,10 @@ import reactor.core.publisher.Mono;
  * sends, drained in order into the current connection's writer as its transport requests frames.
  * Heartbeats overtake queued frames, since a heartbeat stuck behind a backlog would prove nothing.
  *
- * <p><b>Confined</b> to the connection's {@link Mailbox}: every method runs inside it, and every
- * field is plain. The sends ({@link SendOne}, {@link SendStream}) hop into the mailbox before they
- * touch anything here.
+ * <p><b>Confined</b> to the connection's {@link Mailbox}: every method but {@link #send}, {@link
+ * #sendAll} and the monitoring reads below runs inside it, and every field is plain. The sends
+ * ({@link SendOne}, {@link SendStream}) those two make hop into the mailbox before they touch
+ * anything here.
  *
  * <p>A send completes when its frame is handed to a live connection's transport; it fails with
  * {@link OutboundBufferFullException} when {@code capacity} frames already wait (exactly: a place

@@ -9,7 +9,7 @@ import dev.lifeline.Frame;
  * <p><b>Confined</b> to its owner's serial context (the client's {@link Mailbox}, a server
  * session's own): plain fields. A ring that grows by doubling up to the frame bound, so an idle
  * session holds 16 slots; its length is a power of two, so a slot is found with a mask, not a
- * division.
+ * division (a frame bound just above a power of two can thus reach up to twice its slots).
  */
 public final class ReplayBuffer {
   private static final int INITIAL_SLOTS = 16;

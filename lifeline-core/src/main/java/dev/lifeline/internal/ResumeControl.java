@@ -54,21 +54,22 @@ final class ResumeControl {
   }
 
   /**
-   * A frame arrived: a data frame is counted, a control message applied. True when it was the
-   * protocol's own (a control message, or a violation the link is closed for), false when it goes
-   * on to the application.
+   * A frame arrived: a data frame is counted, a control message applied (and the next frame read).
+   * True when it was the protocol's own (a control message, or a data frame before the WELCOME: a
+   * violation the link is closed for), false when it goes on to the application.
    */
   boolean inbound(Frame frame) {
     if (!session.active()) {
       return false;
     }
     if (ResumeMessages.isControl(frame)) {
-      String violation = received(session, (Frame.Pong) frame, events, link.number, link.now());
+      String violation = received((Frame.Pong) frame);
       if (violation != null) {
         link.violation(violation);
       } else {
         outbox.drain(); // a WELCOME starts the replay, an ACK frees places, an ACKREQ wants an ACK
       }
+      link.readNext();
       return true;
     }
     if (ResumeMessages.isData(frame)) {
@@ -85,14 +86,12 @@ final class ResumeControl {
   }
 
   /**
-   * Applies the control message {@code frame} to {@code session}; {@code attempt} is the
-   * connection's number for the events and {@code now} the scheduler's monotonic time.
+   * Applies the control message {@code frame} to the session.
    *
    * @return null when applied, or what the server did wrong: the connection is then closed with
    *     1002
    */
-  private static String received(
-      Resumption session, Frame.Pong frame, EventLog events, int attempt, long now) {
+  private String received(Frame.Pong frame) {
     ResumeMessages.Message m;
     try {
       m = ResumeMessages.decode(frame);
@@ -101,7 +100,7 @@ final class ResumeControl {
     }
     switch (m.type()) {
       case ResumeMessages.WELCOME -> {
-        return welcome(session, m, events, attempt, now);
+        return welcome(m);
       }
       case ResumeMessages.ACK -> {
         if (session.phase() != Resumption.Phase.READY || !session.acknowledged(m.received())) {
@@ -125,8 +124,8 @@ final class ResumeControl {
     }
   }
 
-  private static String welcome(
-      Resumption session, ResumeMessages.Message m, EventLog events, int attempt, long now) {
+  private String welcome(ResumeMessages.Message m) {
+    int attempt = link.number;
     long replayBase = session.out.size();
     long since = session.detachedAt();
     switch (session.welcome(m)) {
@@ -135,7 +134,7 @@ final class ResumeControl {
           events.sessionResumed(
               attempt,
               session.out.size(),
-              since < 0 ? Duration.ZERO : Duration.ofNanos(now - since));
+              since < 0 ? Duration.ZERO : Duration.ofNanos(link.now() - since));
       case LOST -> {
         events.sessionLost(attempt, session.lostFrames());
         events.sessionStarted(attempt);

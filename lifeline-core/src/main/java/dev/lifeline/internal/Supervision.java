@@ -2,7 +2,6 @@ package dev.lifeline.internal;
 
 import dev.lifeline.ConnectionState;
 import dev.lifeline.Frame;
-import dev.lifeline.ReconnectsExhaustedException;
 import dev.lifeline.SupervisorClosedException;
 import dev.lifeline.Transport;
 import java.lang.invoke.MethodHandles;
@@ -12,7 +11,6 @@ import java.util.List;
 import java.util.function.LongConsumer;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
-import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
@@ -29,10 +27,11 @@ import reactor.util.context.Context;
  * close and sends; the transport's handshake results, frames, completion and errors; timer ticks;
  * retry decisions — runs inside this connection's {@link Mailbox}, one at a time. The state below,
  * and that of the {@link Link}, {@link Delivery}, {@link Watchdog}, {@link Outbox} and {@link
- * Outage} it owns, is plain fields. The fields read from outside are {@link #finished}, for {@code
- * isDisposed()}, and, for monitoring, the frame counts (the delivery's and the outbox's) and {@link
- * #traffic}, an immutable {@link Traffic} replaced once per connection (opaque stores inside,
- * opaque loads outside: a whole, recent value, with no fence on the frame's path).
+ * Outage} it owns, is plain fields. Read from outside are {@link #finished}, for {@code
+ * isDisposed()}; the final {@link #events} and {@link #outbox}, whose own rules say what other
+ * threads may call; and, for monitoring, the frame counts (the delivery's and the outbox's) and
+ * {@link #traffic}, an immutable {@link Traffic} replaced once per connection (opaque stores
+ * inside, opaque loads outside: a whole, recent value, with no fence on the frame's path).
  *
  * <p>States, in {@link #state}:
  *
@@ -65,10 +64,10 @@ public final class Supervision extends Flux<Frame>
   final Settings settings;
   final Mailbox mailbox;
 
-  /** Its events and states, for the application as well (from any thread: see its rule). */
+  /** Its events and states, which the application reads as well. */
   public final EventLog events;
 
-  /** Its outbound frames, for the application's sends as well (from any thread: see its rule). */
+  /** Its outbound frames, where the application's sends go. */
   public final Outbox outbox;
 
   private static final VarHandle TRAFFIC;
@@ -118,6 +117,10 @@ public final class Supervision extends Flux<Frame>
     this.outage =
         new Outage(
             settings.retry(), settings.retryable(), settings.scheduler(), events, mailbox, this);
+  }
+
+  public String name() {
+    return settings.name();
   }
 
   /** Whether supervision has ended. */
@@ -183,8 +186,8 @@ public final class Supervision extends Flux<Frame>
 
   private void cancelled() {
     if (state == State.DONE) {
-      delivery
-          .cancelled(); // ended with frames held for the application, which no longer wants them
+      // ended with frames held for the application, which no longer wants them
+      delivery.cancelled();
       return;
     }
     state = State.DONE;
@@ -346,7 +349,7 @@ public final class Supervision extends Flux<Frame>
         if (error == null) {
           endNormally();
         } else {
-          endWith(policyError(error));
+          endWith(outage.ended(error));
         }
       }
       case CONNECTING -> {
@@ -375,23 +378,12 @@ public final class Supervision extends Flux<Frame>
     return delivery.currentContext();
   }
 
-  /**
-   * The application's context, plus a discard hook: a connection whose handshake completes just
-   * after the attempt was abandoned is dropped by the transport's {@code Mono}, and disposed here.
-   */
+  /** The attempts' handshake context ({@link Handshake#context}), made once. */
   Context handshakeContext() {
-    Context context = handshakeContext;
-    if (context == null) {
-      context = Operators.enableOnDiscard(currentContext(), Supervision::disposeDiscarded);
-      handshakeContext = context;
+    if (handshakeContext == null) {
+      handshakeContext = Handshake.context(currentContext());
     }
-    return context;
-  }
-
-  private static void disposeDiscarded(Object discarded) {
-    if (discarded instanceof Transport.Connection connection) {
-      connection.dispose();
-    }
+    return handshakeContext;
   }
 
   // ---- the end -------------------------------------------------------------------------------
@@ -399,7 +391,7 @@ public final class Supervision extends Flux<Frame>
   private void endNormally() {
     Throwable policy = policyError;
     if (policy != null) {
-      endWith(policyError(policy));
+      endWith(outage.ended(policy));
       return;
     }
     // supervision ends first, so an application that stops at the terminal signal has seen
@@ -411,16 +403,6 @@ public final class Supervision extends Flux<Frame>
   private void endWith(Throwable error) {
     finish(error, false);
     delivery.end(error);
-  }
-
-  private Throwable policyError(Throwable error) {
-    if (!Exceptions.isRetryExhausted(error)) {
-      return error;
-    }
-    int attempts = outage.reconnectAttempts();
-    Throwable cause = error.getCause() == null ? error : error.getCause();
-    events.exhausted(attempts, cause);
-    return new ReconnectsExhaustedException(attempts, cause);
   }
 
   /** Ends supervision once: {@code error} is the application's terminal error, null for none. */

@@ -94,7 +94,7 @@ abstract class OutboxFixture {
       problems.add("the outbox never signals its writer's end");
     }
 
-    /** The transport's demand, as {@code Link.request} hands it over. */
+    /** The transport's demand, as {@code LinkWriter.request} hands it over. */
     Writer request(long n) {
       if (mailbox.isInside()) {
         outbox.request(this, n); // asking for more from inside onNext
