@@ -11,9 +11,12 @@ import reactor.util.context.Context;
  * The application's end of one connection's inbound stream, across its physical connections: its
  * subscriber, its demand, the frames held for it while closing, and its terminal signal.
  *
- * <p><b>Confined</b> to the connection's {@link Mailbox}, as the {@link Supervision} that owns it:
- * plain fields. The one field read from outside is {@link #received}, for monitoring (opaque store
- * inside, opaque load outside: a recent value, with no fence on the frame's path).
+ * <p><b>Concurrency: confined</b> to the connection's {@link Mailbox}, as the {@link Supervision}
+ * that owns it. Every method but {@link #received()} runs inside the mailbox, one input at a time,
+ * so every field is plain and written by whichever thread is inside. The one exception is {@link
+ * #received}: written only inside, with an opaque store (the {@code RECEIVED} handle, no
+ * compare-and-set), and read by any thread with an opaque load through {@link #received()}, for
+ * monitoring: a whole, recent value, with no fence on the frame's path.
  *
  * <p>Demand is one number: what the application requested and was not delivered yet ({@code
  * Long.MAX_VALUE} for unbounded). Each connection is asked for it when it opens, and for every

@@ -231,10 +231,14 @@ public final class Outbox {
     return null;
   }
 
-  /** Gives back the place {@code frame} held: it left or was withdrawn. */
+  /** Gives back the place {@code frame} held: it was withdrawn. */
   void free(Frame frame) {
+    free(ResumeMessages.size(frame));
+  }
+
+  private void free(long size) {
     WAITING.setOpaque(this, waiting - 1);
-    WAITING_BYTES.setOpaque(this, waitingBytes - ResumeMessages.size(frame));
+    WAITING_BYTES.setOpaque(this, waitingBytes - size);
   }
 
   void enqueue(Ticket ticket) {
@@ -319,12 +323,27 @@ public final class Outbox {
 
   /** Writes an application frame, after {@link #ready()}. */
   void write(Frame frame) {
+    write(frame, -1);
+  }
+
+  /**
+   * Writes a frame that held a place, after {@link #ready()}: the place is given back, and the
+   * frame's size, measured once, is what the replay buffer keeps too.
+   */
+  void writeQueued(Frame frame) {
+    long size = ResumeMessages.size(frame);
+    free(size);
+    write(frame, size);
+  }
+
+  /** {@code size}: the frame's size if already measured, or -1. */
+  private void write(Frame frame, long size) {
     demand--;
     written++;
     SENT.setOpaque(this, sent + 1);
     Resumption session = resumption;
     if (session != null && session.active() && ResumeMessages.isData(frame)) {
-      session.out.add(frame);
+      session.out.add(frame, size < 0 ? ResumeMessages.size(frame) : size);
     }
     writer.onNext(frame);
   }

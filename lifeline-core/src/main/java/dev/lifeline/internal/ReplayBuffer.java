@@ -38,11 +38,15 @@ public final class ReplayBuffer {
 
   /** Records {@code frame} as written: it is number {@link #sent()} now. */
   public void add(Frame frame) {
+    add(frame, ResumeMessages.size(frame));
+  }
+
+  /** As {@link #add(Frame)}, with the frame's {@linkplain ResumeMessages#size size} measured. */
+  void add(Frame frame, long frameSize) {
     if (size == ring.length) {
       grow();
     }
     int slot = (head + size) & (ring.length - 1);
-    long frameSize = ResumeMessages.size(frame);
     ring[slot] = frame;
     sizes[slot] = frameSize;
     size++;

@@ -58,11 +58,13 @@ final class SendOne extends Mono<Void> implements Subscription, Runnable, Outbox
 
   @Override
   public void emitTo(Outbox out) {
-    if (state == QUEUED) {
-      out.free(frame);
-    }
+    boolean queued = state == QUEUED;
     state = SETTLED;
-    out.write(frame);
+    if (queued) {
+      out.writeQueued(frame);
+    } else {
+      out.write(frame);
+    }
     actual.onComplete();
   }
 

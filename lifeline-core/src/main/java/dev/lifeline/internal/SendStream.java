@@ -223,8 +223,7 @@ final class SendStream implements CoreSubscriber<Frame>, Subscription, Outbox.Ti
     int written = 0;
     Frame frame;
     while (!finished && out.ready() && (frame = waiting.poll()) != null) {
-      out.free(frame);
-      out.write(frame);
+      out.writeQueued(frame);
       written++;
     }
     if (finished) {
