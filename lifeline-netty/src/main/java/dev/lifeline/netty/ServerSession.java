@@ -29,6 +29,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +58,9 @@ import reactor.util.concurrent.Queues;
  * #INBOUND_BUFFER} frames wait there does it stop reading (TCP backpressure to the client), and it
  * reads again once the application has taken them down to {@value #RESUME_AT}. While it does not
  * read, the client is not judged idle: a stalled reader cannot tell silence from its own backlog.
+ * With resume, the frames skip that queue and Reactor Netty's bridge: each goes from {@link
+ * #channelRead} straight to the session's {@link SessionAttachment}, which pauses the reading when
+ * its read-ahead is used up; the bridge only reports the end.
  *
  * <p><b>Confined</b> to the channel's event loop (Netty's way): the {@link Watchdog} that applies
  * the heartbeat or idle limit, the pause state and the end run there, the timer hopping onto the
@@ -108,16 +112,26 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
   private volatile Throwable violation;
 
   /**
-   * Whether this connection speaks {@code lifeline.resume.v1}: every text and binary frame is then
-   * data (no text heartbeat is answered), and the protocol's control pongs reach {@link
-   * #inbound()}.
+   * With {@code lifeline.resume.v1}, where every data frame and resume message read goes (every
+   * text and binary frame is then data: no text heartbeat is answered); null without resume.
    */
+  private final SessionAttachment reader;
+
   private final boolean resume;
 
+  /**
+   * A connection whose application is {@code application} once per resume session when {@code
+   * sessions} is not null, otherwise the caller's to serve.
+   */
   ServerSession(
-      ServerSupervisor supervisor, WebsocketInbound in, WebsocketOutbound out, boolean resume) {
+      ServerSupervisor supervisor,
+      WebsocketInbound in,
+      WebsocketOutbound out,
+      ResumeSessions sessions,
+      Function<ServerConnection, Publisher<Void>> application) {
     this.supervisor = supervisor;
-    this.resume = resume;
+    this.reader = sessions == null ? null : new SessionAttachment(this, sessions, application);
+    this.resume = reader != null;
     this.in = in;
     this.out = out;
     this.heartbeat = supervisor.heartbeat();
@@ -159,7 +173,17 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     // unbounded: Reactor Netty then leaves the reading to us (see the class comment). The
     // terminal results are ignored: the bridge terminates once, on the event loop, after its last
     // frame, so only OK or (the application cancelled) FAIL_CANCELLED can come back
-    in.receiveObject().subscribe(this::received, frames::tryEmitError, frames::tryEmitComplete);
+    if (resume) {
+      // the frames go straight to the session's attachment (channelRead); Reactor Netty's bridge
+      // only says when the connection's reading ended
+      in.receiveObject()
+          .subscribe(
+              this::received,
+              e -> onLoop(() -> reader.ended(false)),
+              () -> onLoop(() -> reader.ended(closedByClient)));
+    } else {
+      in.receiveObject().subscribe(this::received, frames::tryEmitError, frames::tryEmitComplete);
+    }
     supervisor.opened(this, new ServerEvent.ClientConnected(supervisor.now(), id, remoteAddress));
     connection.onDispose(() -> onLoop(this::ended));
     onLoop(this::startWatching);
@@ -184,7 +208,7 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     }
   }
 
-  private void onLoop(Runnable task) {
+  void onLoop(Runnable task) {
     if (loop.inEventLoop()) {
       task.run();
     } else {
@@ -332,7 +356,7 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
       return;
     }
     if (resume) {
-      ctx.fireChannelRead(frame);
+      reader.frame(frame);
       return;
     }
     if (pings != null && watchdog.awaitingAnswer() && pings.isPong(frame)) {
@@ -393,6 +417,24 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     return "ServerConnection[" + id + ", " + remoteAddress + "]";
   }
 
+  /** On the event loop: stops reading the socket (TCP backpressure) until resumed. */
+  void pauseReading() {
+    if (!paused) {
+      paused = true;
+      connection.channel().config().setAutoRead(false);
+    }
+  }
+
+  /** On the event loop: reads again after {@link #pauseReading}. */
+  void resumeReading() {
+    if (paused) {
+      paused = false;
+      // silence while not reading was not observed: count it from now
+      watchdog.stamp();
+      connection.channel().config().setAutoRead(true);
+    }
+  }
+
   /** On the event loop: a frame from Reactor Netty's bridge, after {@link #channelRead}. */
   private void received(Object received) {
     if (!(received instanceof Frame frame) || discarding) {
@@ -405,9 +447,8 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     // (terminated by the same bridge after its last frame).
     if (frames.tryEmitNext(frame).isFailure()) {
       buffered.decrementAndGet();
-    } else if (buffered.get() >= INBOUND_BUFFER && !paused) {
-      paused = true;
-      connection.channel().config().setAutoRead(false);
+    } else if (buffered.get() >= INBOUND_BUFFER) {
+      pauseReading();
     }
   }
 
@@ -427,11 +468,8 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
 
   /** On the event loop. */
   private void resume() {
-    if (paused && (discarding || buffered.get() < INBOUND_BUFFER)) {
-      paused = false;
-      // silence while not reading was not observed: count it from now
-      watchdog.stamp();
-      connection.channel().config().setAutoRead(true);
+    if (discarding || buffered.get() < INBOUND_BUFFER) {
+      resumeReading();
     }
   }
 

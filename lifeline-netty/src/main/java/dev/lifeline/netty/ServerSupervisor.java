@@ -173,11 +173,9 @@ public final class ServerSupervisor {
     {
       if (resume) {
         // resume: the application runs once per session, which outlives this connection
-        ServerSession physical = new ServerSession(this, in, out, true);
-        new SessionAttachment(physical, sessions, application).start();
-        return physical.onClose();
+        return new ServerSession(this, in, out, sessions, application).onClose();
       }
-      ServerSession session = new ServerSession(this, in, out, false);
+      ServerSession session = new ServerSession(this, in, out, null, null);
       Publisher<Void> running;
       try {
         running = Objects.requireNonNull(application.apply(session), "application's publisher");

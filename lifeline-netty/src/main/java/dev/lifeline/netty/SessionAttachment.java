@@ -3,35 +3,45 @@ package dev.lifeline.netty;
 import dev.lifeline.Frame;
 import dev.lifeline.Resume;
 import dev.lifeline.internal.ResumeMessages;
+import java.util.ArrayDeque;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
-import reactor.core.CoreSubscriber;
 
 /**
- * One physical connection of a session: reads its frames (the HELLO first, before it is bound) and
- * is the outbound stream written to it.
+ * One physical connection of a session: takes its frames straight from the {@link ServerSession} as
+ * they are read (the HELLO first, the rest held until the session took the connection), and is the
+ * outbound stream written to it.
  *
- * <p>Its inbound signals come from the connection's event loop, one at a time; once bound, each
- * hops into the session's mailbox. Its writer's signals hop into the mailbox too. {@code session}
- * is the one volatile field: set once by the registry, then read by the event loop's and the
- * writer's threads to find that mailbox.
+ * <p>Two owners, one per side of the connection. <b>Reading</b> ({@code greeted}, {@code held},
+ * {@code holding}, {@code credit} and the end noted while holding) is confined to the connection's
+ * event loop, where every frame and the end arrive; each frame then hops into the session's
+ * mailbox, inline when no one is inside. <b>Read credit given back</b> ({@code freed}, {@code
+ * batch}) is confined to the session's mailbox and reaches the event loop a batch at a time. The
+ * writer's signals hop into the mailbox too. {@code session} is the one volatile field: set once by
+ * the registry, then read by the event loop's and the writer's threads to find that mailbox.
  */
-final class SessionAttachment implements CoreSubscriber<Frame>, Publisher<Frame>, Subscription {
+final class SessionAttachment implements Publisher<Frame>, Subscription {
   final ServerSession physical;
   private final ResumeSessions registry;
   private final Function<ServerConnection, Publisher<Void>> application;
-
-  // the event loop until bound, then the session's mailbox
-  private Subscription upstream;
   private volatile ResumedSession session;
-  private boolean greeted;
 
-  // the session's mailbox, once bound: read credit given back, requested a batch at a time
+  // the event loop
+  private boolean greeted;
+  private boolean refused;
+  private boolean holding = true;
+  private final ArrayDeque<Frame> held = new ArrayDeque<>();
+  private long credit;
+  private boolean endedWhileHolding;
+  private boolean endedByClient;
+
+  // the session's mailbox, once bound: read credit given back, passed on a batch at a time
   private long freed;
   private long batch = 1;
 
+  /** Made by {@code physical}'s constructor, before it reads a frame. */
   SessionAttachment(
       ServerSession physical,
       ResumeSessions registry,
@@ -41,34 +51,22 @@ final class SessionAttachment implements CoreSubscriber<Frame>, Publisher<Frame>
     this.application = application;
   }
 
-  void start() {
-    physical.inbound().subscribe(this);
-  }
-
-  @Override
-  public void onSubscribe(Subscription s) {
-    upstream = s;
-    s.request(1); // the HELLO
-  }
-
-  @Override
-  public void onNext(Frame frame) {
-    ResumedSession bound = session;
-    if (bound != null) {
-      // inline when no one else is inside, as a client's link does: no task per frame
-      if (bound.mailbox.enter()) {
-        try {
-          bound.frame(this, frame);
-        } finally {
-          bound.mailbox.leave();
-        }
-      } else {
-        bound.mailbox.execute(() -> bound.frame(this, frame));
-      }
+  /** On the event loop: a frame read from the connection. */
+  void frame(Frame frame) {
+    if (!holding) {
+      deliver(frame);
+      return;
+    }
+    if (refused) {
       return;
     }
     if (greeted) {
-      return; // a frame after a HELLO, before its session took this connection: dropped below
+      // after the HELLO, before the session took this connection: delivered once it has
+      held.add(frame);
+      if (held.size() >= ServerSession.INBOUND_BUFFER) {
+        physical.pauseReading();
+      }
+      return;
     }
     greeted = true;
     ResumeMessages.Message hello = null;
@@ -80,12 +78,30 @@ final class SessionAttachment implements CoreSubscriber<Frame>, Publisher<Frame>
       }
     }
     if (hello == null || hello.type() != ResumeMessages.HELLO) {
+      refused = true;
       physical
           .close(1002, "expected HELLO of " + Resume.PROTOCOL)
           .subscribe(null, e -> physical.dispose());
       return;
     }
     registry.hello(this, hello, application);
+  }
+
+  /** On the event loop, once the session took this connection: a frame into the session. */
+  private void deliver(Frame frame) {
+    if (--credit <= 0) {
+      physical.pauseReading(); // the frames of the read under way still come
+    }
+    ResumedSession bound = session;
+    if (bound.mailbox.enter()) {
+      try {
+        bound.frame(this, frame);
+      } finally {
+        bound.mailbox.leave();
+      }
+    } else {
+      bound.mailbox.execute(() -> bound.frame(this, frame));
+    }
   }
 
   /** Called by the registry, inside the session's mailbox or before anyone can see it. */
@@ -95,42 +111,60 @@ final class SessionAttachment implements CoreSubscriber<Frame>, Publisher<Frame>
 
   /**
    * Inside: bound and welcomed; read ahead {@code credit} frames, then write. Credit given back
-   * later is requested {@code batch} frames at a time.
+   * later is passed on {@code batch} frames at a time.
    */
   void bound(long credit, int batch) {
     this.batch = batch;
     physical.send(this).subscribe(null, e -> {});
-    if (credit > 0) {
-      upstream.request(credit);
+    physical.onLoop(() -> release(credit));
+  }
+
+  /** On the event loop: the frames held since the HELLO go to the session, then the rest. */
+  private void release(long initialCredit) {
+    credit = initialCredit;
+    holding = false;
+    Frame next;
+    while ((next = held.poll()) != null) {
+      deliver(next);
+    }
+    if (endedWhileHolding) {
+      forward(endedByClient);
+    } else if (credit > 0) {
+      physical.resumeReading();
     }
   }
 
-  /** Inside: {@code n} more frames may be read from the connection (requested in batches). */
+  /** Inside: {@code n} more frames may be read from the connection (passed on in batches). */
   void read(long n) {
     freed += n;
     if (freed >= batch) {
       long more = freed;
       freed = 0;
-      upstream.request(more);
+      physical.onLoop(() -> grant(more));
     }
   }
 
-  @Override
-  public void onError(Throwable t) {
-    ended(false);
+  /** On the event loop. */
+  private void grant(long more) {
+    credit += more;
+    if (credit > 0) {
+      physical.resumeReading();
+    }
   }
 
-  /** On the event loop, after the client's close frame if it sent one. */
-  @Override
-  public void onComplete() {
-    ended(physical.closedByClient());
+  /** On the event loop, after the last frame (and the client's close frame if it sent one). */
+  void ended(boolean closedByClient) {
+    if (holding) {
+      endedWhileHolding = true;
+      endedByClient = closedByClient;
+      return;
+    }
+    forward(closedByClient);
   }
 
-  private void ended(boolean closedByClient) {
+  private void forward(boolean closedByClient) {
     ResumedSession bound = session;
-    if (bound != null) {
-      bound.mailbox.execute(() -> bound.ended(this, closedByClient));
-    }
+    bound.mailbox.execute(() -> bound.ended(this, closedByClient));
   }
 
   // ---- the writer: this connection's outbound stream ---------------------------------------

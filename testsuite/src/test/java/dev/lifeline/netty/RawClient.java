@@ -33,13 +33,21 @@ public final class RawClient implements AutoCloseable {
   }
 
   public static RawClient connect(int port) throws IOException {
+    return connect(port, "/ws", null);
+  }
+
+  /** Opens a WebSocket to {@code path}, offering {@code subprotocol} if not null. */
+  public static RawClient connect(int port, String path, String subprotocol) throws IOException {
     Socket socket = new Socket("127.0.0.1", port);
     socket.setSoTimeout(10_000);
     RawClient client = new RawClient(socket);
     String key = Base64.getEncoder().encodeToString("0123456789abcdef".getBytes());
     client.out.write(
-        ("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:"
+        ("GET "
+                + path
+                + " HTTP/1.1\r\nHost: 127.0.0.1:"
                 + port
+                + (subprotocol == null ? "" : "\r\nSec-WebSocket-Protocol: " + subprotocol)
                 + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
                 + key
                 + "\r\nSec-WebSocket-Version: 13\r\n\r\n")
@@ -122,6 +130,34 @@ public final class RawClient implements AutoCloseable {
     } catch (EOFException ended) {
       return true;
     }
+  }
+
+  /** Sends one masked, final frame: {@code opcode} 0x1 text, 0x2 binary, 0xA pong. */
+  void send(int opcode, byte[] payload) throws IOException {
+    byte[] mask = {1, 2, 3, 4};
+    int n = payload.length;
+    byte[] frame;
+    int at;
+    if (n < 126) {
+      frame = new byte[2 + 4 + n];
+      frame[1] = (byte) (0x80 | n);
+      at = 2;
+    } else if (n < 65_536) {
+      frame = new byte[4 + 4 + n];
+      frame[1] = (byte) (0x80 | 126);
+      frame[2] = (byte) (n >> 8);
+      frame[3] = (byte) n;
+      at = 4;
+    } else {
+      throw new IllegalArgumentException("payloads up to 65 535 bytes, was " + n);
+    }
+    frame[0] = (byte) (0x80 | opcode);
+    System.arraycopy(mask, 0, frame, at, 4);
+    for (int i = 0; i < n; i++) {
+      frame[at + 4 + i] = (byte) (payload[i] ^ mask[i % 4]);
+    }
+    out.write(frame);
+    out.flush();
   }
 
   /** Sends a masked close frame with {@code code}. */
