@@ -268,6 +268,9 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
   /** Inside: a frame from {@code a}. */
   void frame(SessionAttachment a, Frame frame) {
     if (a != current || ended) {
+      // dropped (the client replays what was not acknowledged), and its read-ahead place given
+      // back: a connection this session let go must still read the client's close frame
+      a.read(1);
       return;
     }
     if (ResumeMessages.isControl(frame)) {
