@@ -117,8 +117,6 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
    */
   private final SessionAttachment reader;
 
-  private final boolean resume;
-
   /**
    * A connection whose application is {@code application} once per resume session when {@code
    * sessions} is not null, otherwise the caller's to serve.
@@ -131,7 +129,6 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
       Function<ServerConnection, Publisher<Void>> application) {
     this.supervisor = supervisor;
     this.reader = sessions == null ? null : new SessionAttachment(this, sessions, application);
-    this.resume = reader != null;
     this.in = in;
     this.out = out;
     this.heartbeat = supervisor.heartbeat();
@@ -173,7 +170,7 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     // unbounded: Reactor Netty then leaves the reading to us (see the class comment). The
     // terminal results are ignored: the bridge terminates once, on the event loop, after its last
     // frame, so only OK or (the application cancelled) FAIL_CANCELLED can come back
-    if (resume) {
+    if (reader != null) {
       // the frames go straight to the session's attachment (channelRead); Reactor Netty's bridge
       // only says when the connection's reading ended
       in.receiveObject()
@@ -348,14 +345,14 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
     } finally {
       ReferenceCountUtil.release(msg);
     }
-    if (frame instanceof Frame.Pong && !(resume && ResumeMessages.isControl(frame))) {
+    if (frame instanceof Frame.Pong && !(reader != null && ResumeMessages.isControl(frame))) {
       // a pong, not a resume message: heartbeat traffic, the answer to our ping if one waits
       if (watchdog.awaitingAnswer()) {
         watchdog.answered();
       }
       return;
     }
-    if (resume) {
+    if (reader != null) {
       reader.frame(frame);
       return;
     }

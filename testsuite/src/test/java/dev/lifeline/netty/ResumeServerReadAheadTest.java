@@ -91,7 +91,7 @@ class ResumeServerReadAheadTest {
               "streaming client");
       writer.start();
 
-      Thread.sleep(APPLICATION_STARTS.toMillis() - 500);
+      RealTime.sleep(APPLICATION_STARTS.minusMillis(500));
       // the read-ahead (80 frames) and what the socket buffers hold (about 500 frames in all)
       assertThat(taken).isEmpty();
       assertThat(written.get())
