@@ -156,7 +156,7 @@ public final class Resumption {
    */
   public void receivedData(Frame frame) {
     received++;
-    consumedData(frame);
+    consumedData(ResumeMessages.size(frame));
   }
 
   /** Server: a data frame arrived and is held for the application: counted, not acknowledged. */
@@ -175,12 +175,12 @@ public final class Resumption {
   }
 
   /**
-   * Server: the application took a held data frame: an acknowledgement falls due every so many
-   * frames or bytes.
+   * Server: the application took a held data frame of {@code size} payload bytes (text as UTF-8, as
+   * its transport read it): an acknowledgement falls due every so many frames or bytes.
    */
-  public void consumedData(Frame frame) {
+  public void consumedData(long size) {
     consumed++;
-    bytesSinceAck += ResumeMessages.size(frame);
+    bytesSinceAck += size;
     if (consumed - acknowledged >= config.ackEveryFrames()
         || bytesSinceAck >= config.ackEveryBytes()) {
       ackDue = true;

@@ -42,12 +42,50 @@ final class ResumeSessions {
   /** The detached ones, waiting for their client; its own guard. */
   private final DetachedSessions detached;
 
+  private final ReadAhead readAhead;
+
+  /**
+   * How far a connection of a session reads ahead of its application, in frames and in payload
+   * bytes, and in what batches the places taken are given back to its event loop.
+   *
+   * <p>A client that keeps to its replay bound ({@code replayBufferFrames}, {@code
+   * replayBufferBytes}, or a single larger frame alone) never has more unacknowledged, and the
+   * server acknowledges only what its application took; so with a client whose bounds are at most
+   * the server's, the read-ahead is never used up, even counting the places given back late (less
+   * than a batch), and its acknowledgements behind its data are always read
+   * (docs/resume-protocol.md, section 5, "Read-ahead"). A client that ignores its bound is stopped
+   * there (TCP backpressure).
+   *
+   * @param frames frames read and not yet taken at which reading pauses: the replay bound and a
+   *     quarter more
+   * @param bytes payload bytes read and not yet taken beyond which reading pauses: the replay
+   *     bound, a quarter more and one message of the largest length allowed
+   * @param frameBatch places given back at once, in frames (a quarter of the replay bound)
+   * @param byteBatch places given back at once, in bytes (a quarter of the replay bound)
+   */
+  record ReadAhead(long frames, long bytes, long frameBatch, long byteBatch) {
+    static ReadAhead of(Resume resume, int maxMessageLength) {
+      long frameBatch = Math.max(1, resume.replayBufferFrames() / 4);
+      long byteBatch = Math.max(1, resume.replayBufferBytes() / 4);
+      return new ReadAhead(
+          resume.replayBufferFrames() + frameBatch,
+          resume.replayBufferBytes() + byteBatch + maxMessageLength,
+          frameBatch,
+          byteBatch);
+    }
+  }
+
   ResumeSessions(ServerSupervisor supervisor, Resume resume, Duration timeout, int maxDetached) {
     this.supervisor = supervisor;
     this.resume = resume;
     this.timeout = timeout;
     this.maxDetached = maxDetached;
     this.detached = new DetachedSessions.InMemory(maxDetached);
+    this.readAhead = ReadAhead.of(resume, supervisor.maxMessageLength());
+  }
+
+  ReadAhead readAhead() {
+    return readAhead;
   }
 
   private static SecureRandom newRandom() {

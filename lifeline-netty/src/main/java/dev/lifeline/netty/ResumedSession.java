@@ -10,7 +10,6 @@ import dev.lifeline.internal.ResumeMessages;
 import dev.lifeline.internal.Resumption;
 import java.net.SocketAddress;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -40,10 +39,11 @@ import reactor.core.publisher.Operators;
  * application on its demand, and acknowledged once the application took them: the client can then
  * have at most its replay buffer's worth read ahead and in flight together. Frames read but not
  * taken when a connection resumes the session are dropped; the client, which still keeps them,
- * replays them. The session reads at least {@link Resume#replayBufferFrames()} frames ahead of the
- * application (and at most a quarter more, since read credit is given back in batches: a request
- * per frame would switch Netty's auto-read off and on for every frame), so the client's
- * acknowledgements, behind its data in the TCP stream, are always read.
+ * replays them. The session reads at least its replay bound ahead of the application, in frames and
+ * in bytes (and at most a quarter more and one message, since read credit is given back in batches:
+ * a request per frame would switch Netty's auto-read off and on for every frame), so the client's
+ * acknowledgements, behind its data in the TCP stream, are always read ({@link
+ * ResumeSessions.ReadAhead}).
  */
 final class ResumedSession extends Flux<Frame> implements ServerConnection, LongConsumer {
 
@@ -52,8 +52,6 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
   private final String id;
   private final String key;
   private final byte[] sessionId;
-  private final int readAhead;
-  private final int readBatch;
   final Mailbox mailbox;
   private final Outbox outbox;
   private final Resumption state;
@@ -63,7 +61,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
   private CoreSubscriber<? super Frame> app;
   private boolean subscribedOnce;
   private long demand;
-  private final ArrayDeque<Frame> pending = new ArrayDeque<>();
+  private final SizedFrames pending = new SizedFrames();
   private boolean ended;
   private Throwable endCause;
   private long detachedAt = -1;
@@ -82,8 +80,6 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
     this.mailbox = new Mailbox(this, "server session " + id);
     this.sessionId = sessionId;
     this.key = ResumeSessions.key(sessionId);
-    this.readAhead = resume.replayBufferFrames();
-    this.readBatch = Math.max(1, readAhead / 4);
     this.outbox = new Outbox(mailbox, resume.replayBufferFrames());
     this.state = new Resumption(resume);
     outbox.resume(state);
@@ -199,15 +195,17 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
   }
 
   private void deliverPending() {
-    Frame next;
-    while (demand > 0 && app != null && (next = pending.poll()) != null) {
+    while (demand > 0 && app != null && !pending.isEmpty()) {
+      Frame next = pending.peek();
+      int size = pending.peekSize();
+      pending.remove();
       if (demand != Long.MAX_VALUE) {
         demand--;
       }
-      state.consumedData(next); // acknowledged once the application has it
+      state.consumedData(size); // acknowledged once the application has it
       app.onNext(next);
       if (current != null) {
-        current.read(1); // a place of the read-ahead is free
+        current.read(1, size); // a place of the read-ahead is free
       }
     }
     if (state.controlDue()) {
@@ -233,6 +231,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
   /** Inside: {@code a}'s HELLO named this session (or created it); it takes over. */
   void attach(SessionAttachment a, long clientReceived, boolean resumed) {
     if (ended) {
+      a.discard(); // reads on, to the client's close frame
       a.physical.close(1001, "session ended").subscribe(null, e -> a.physical.dispose());
       return;
     }
@@ -262,27 +261,27 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
     } else {
       supervisor.emit(new ServerEvent.SessionStarted(supervisor.now(), id, remoteAddress));
     }
-    a.bound(readAhead + readBatch, readBatch); // the read-ahead starts empty
+    a.bound();
   }
 
-  /** Inside: a frame from {@code a}. */
-  void frame(SessionAttachment a, Frame frame) {
+  /** Inside: a frame from {@code a}, of {@code size} payload bytes on the wire. */
+  void frame(SessionAttachment a, Frame frame, int size) {
     if (a != current || ended) {
       // dropped (the client replays what was not acknowledged), and its read-ahead place given
       // back: a connection this session let go must still read the client's close frame
-      a.read(1);
+      a.read(1, size);
       return;
     }
     if (ResumeMessages.isControl(frame)) {
-      control(a, (Frame.Pong) frame);
+      control(a, (Frame.Pong) frame, size);
       return;
     }
     state.heldData();
-    pending.add(frame);
+    pending.add(frame, size);
     deliverPending();
   }
 
-  private void control(SessionAttachment a, Frame.Pong frame) {
+  private void control(SessionAttachment a, Frame.Pong frame, int size) {
     ResumeMessages.Message m;
     try {
       m = ResumeMessages.decode(frame);
@@ -310,7 +309,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
       return;
     }
     outbox.drain();
-    a.read(1);
+    a.read(1, size);
   }
 
   private void violation(SessionAttachment a, String what) {
@@ -426,6 +425,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
     current = null;
     if (a != null) {
       outbox.detach(a);
+      a.discard(); // its frames are dropped where they are read, to its close frame
     }
     outbox.terminate(
         error != null

@@ -340,7 +340,9 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
       return;
     }
     Frame frame;
+    int size; // the payload's bytes, text as UTF-8: what resume's byte bounds count
     try {
+      size = ((WebSocketFrame) msg).content().readableBytes();
       frame = NettyFrames.toFrame((WebSocketFrame) msg);
     } finally {
       ReferenceCountUtil.release(msg);
@@ -353,7 +355,7 @@ final class ServerSession extends ChannelDuplexHandler implements ServerConnecti
       return;
     }
     if (reader != null) {
-      reader.frame(frame);
+      reader.frame(frame, size);
       return;
     }
     if (pings != null && watchdog.awaitingAnswer() && pings.isPong(frame)) {

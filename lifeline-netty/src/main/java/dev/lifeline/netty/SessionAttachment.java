@@ -3,7 +3,6 @@ package dev.lifeline.netty;
 import dev.lifeline.Frame;
 import dev.lifeline.Resume;
 import dev.lifeline.internal.ResumeMessages;
-import java.util.ArrayDeque;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscriber;
@@ -15,12 +14,17 @@ import org.reactivestreams.Subscription;
  * outbound stream written to it.
  *
  * <p>Two owners, one per side of the connection. <b>Reading</b> ({@code greeted}, {@code held},
- * {@code holding}, {@code credit} and the end noted while holding) is confined to the connection's
- * event loop, where every frame and the end arrive; each frame then hops into the session's
- * mailbox, inline when no one is inside. <b>Read credit given back</b> ({@code freed}, {@code
- * batch}) is confined to the session's mailbox and reaches the event loop a batch at a time. The
- * writer's signals hop into the mailbox too. {@code session} is the one volatile field: set once by
- * the registry, then read by the event loop's and the writer's threads to find that mailbox.
+ * {@code holding}, the read-ahead credit in frames and bytes, and the end noted while holding) is
+ * confined to the connection's event loop, where every frame and the end arrive; each frame then
+ * hops into the session's mailbox, inline when no one is inside. <b>Read credit given back</b>
+ * ({@code freed}, {@code freedBytes}) is confined to the session's mailbox and reaches the event
+ * loop a batch at a time. The writer's signals hop into the mailbox too. {@code session} is the one
+ * volatile field: set once by the registry, then read by the event loop's and the writer's threads
+ * to find that mailbox.
+ *
+ * <p>The read-ahead ({@link ResumeSessions.ReadAhead}) counts every frame read and not yet taken by
+ * the application, from the HELLO on: when either bound is used up the socket is paused (TCP
+ * backpressure to the client), and it reads again once credit comes back.
  */
 final class SessionAttachment implements Publisher<Frame>, Subscription {
   final ServerSession physical;
@@ -32,14 +36,17 @@ final class SessionAttachment implements Publisher<Frame>, Subscription {
   private boolean greeted;
   private boolean refused;
   private boolean holding = true;
-  private final ArrayDeque<Frame> held = new ArrayDeque<>();
+  private boolean discarding;
+  private final SizedFrames held = new SizedFrames();
   private long credit;
+  private long byteCredit;
   private boolean endedWhileHolding;
   private boolean endedByClient;
 
   // the session's mailbox, once bound: read credit given back, passed on a batch at a time
+  private final ResumeSessions.ReadAhead limits;
   private long freed;
-  private long batch = 1;
+  private long freedBytes;
 
   /** Made by {@code physical}'s constructor, before it reads a frame. */
   SessionAttachment(
@@ -49,23 +56,28 @@ final class SessionAttachment implements Publisher<Frame>, Subscription {
     this.physical = physical;
     this.registry = registry;
     this.application = application;
+    this.limits = registry.readAhead();
+    this.credit = limits.frames();
+    this.byteCredit = limits.bytes();
   }
 
-  /** On the event loop: a frame read from the connection. */
-  void frame(Frame frame) {
+  /**
+   * On the event loop: a frame read from the connection, whose payload was {@code size} bytes on
+   * the wire.
+   */
+  void frame(Frame frame, int size) {
     if (!holding) {
-      deliver(frame);
+      take(size);
+      toSession(frame, size);
       return;
     }
-    if (refused) {
+    if (refused || discarding) {
       return;
     }
     if (greeted) {
       // after the HELLO, before the session took this connection: delivered once it has
-      held.add(frame);
-      if (held.size() >= ServerSession.INBOUND_BUFFER) {
-        physical.pauseReading();
-      }
+      take(size);
+      held.add(frame, size);
       return;
     }
     greeted = true;
@@ -87,20 +99,26 @@ final class SessionAttachment implements Publisher<Frame>, Subscription {
     registry.hello(this, hello, application);
   }
 
-  /** On the event loop, once the session took this connection: a frame into the session. */
-  private void deliver(Frame frame) {
-    if (--credit <= 0) {
+  /** On the event loop: a frame of {@code size} bytes uses its place of the read-ahead. */
+  private void take(int size) {
+    credit--;
+    byteCredit -= size;
+    if (credit <= 0 || byteCredit < 0) {
       physical.pauseReading(); // the frames of the read under way still come
     }
+  }
+
+  /** On the event loop, once the session took this connection: a frame into the session. */
+  private void toSession(Frame frame, int size) {
     ResumedSession bound = session;
     if (bound.mailbox.enter()) {
       try {
-        bound.frame(this, frame);
+        bound.frame(this, frame, size);
       } finally {
         bound.mailbox.leave();
       }
     } else {
-      bound.mailbox.execute(() -> bound.frame(this, frame));
+      bound.mailbox.execute(() -> bound.frame(this, frame, size));
     }
   }
 
@@ -110,44 +128,69 @@ final class SessionAttachment implements Publisher<Frame>, Subscription {
   }
 
   /**
-   * Inside: bound and welcomed; read ahead {@code credit} frames, then write. Credit given back
-   * later is passed on {@code batch} frames at a time.
+   * Inside: bound and welcomed; write, and pass the frames read since the HELLO to the session. The
+   * read-ahead counts them already: what the application takes gives their places back.
    */
-  void bound(long credit, int batch) {
-    this.batch = batch;
+  void bound() {
     physical.send(this).subscribe(null, e -> {});
-    physical.onLoop(() -> release(credit));
+    physical.onLoop(this::release);
   }
 
   /** On the event loop: the frames held since the HELLO go to the session, then the rest. */
-  private void release(long initialCredit) {
-    credit = initialCredit;
+  private void release() {
+    if (discarding) {
+      return;
+    }
     holding = false;
-    Frame next;
-    while ((next = held.poll()) != null) {
-      deliver(next);
+    while (!held.isEmpty()) {
+      Frame next = held.peek();
+      int size = held.peekSize();
+      held.remove();
+      toSession(next, size);
     }
     if (endedWhileHolding) {
       forward(endedByClient);
-    } else if (credit > 0) {
+    } else if (credit > 0 && byteCredit >= 0) {
       physical.resumeReading();
     }
   }
 
-  /** Inside: {@code n} more frames may be read from the connection (passed on in batches). */
-  void read(long n) {
+  /**
+   * Inside, or on any thread once the session let this connection go: from now on the frames read
+   * are dropped where they are read, and the reading goes on, so that the client's close frame is
+   * still read. The session is done with this connection (it ended, or refused it).
+   */
+  void discard() {
+    physical.onLoop(
+        () -> {
+          discarding = true;
+          holding = true;
+          held.clear();
+          physical.resumeReading();
+        });
+  }
+
+  /**
+   * Inside: a frame of {@code size} bytes left the read-ahead (the application took it, or the
+   * session dropped it); passed on to the event loop in batches.
+   */
+  void read(long n, long size) {
     freed += n;
-    if (freed >= batch) {
+    freedBytes += size;
+    if (freed >= limits.frameBatch() || freedBytes >= limits.byteBatch()) {
       long more = freed;
+      long moreBytes = freedBytes;
       freed = 0;
-      physical.onLoop(() -> grant(more));
+      freedBytes = 0;
+      physical.onLoop(() -> grant(more, moreBytes));
     }
   }
 
   /** On the event loop. */
-  private void grant(long more) {
+  private void grant(long more, long moreBytes) {
     credit += more;
-    if (credit > 0) {
+    byteCredit += moreBytes;
+    if (credit > 0 && byteCredit >= 0 && !holding) {
       physical.resumeReading();
     }
   }

@@ -21,14 +21,14 @@ import reactor.netty.http.server.HttpServer;
 
 /**
  * A resumed session's server reads at most its read-ahead of frames its application has not taken,
- * then stops reading the socket (TCP backpressure), even from a client that ignores its own replay
- * bound. The client here is a plain socket speaking {@code lifeline.resume.v1}: a HELLO, then 8
- * 000-byte text frames as fast as the socket takes them, no acknowledgement awaited, while the
- * server's application starts reading only after 3.5 s. (It only reads: an echo would fill the
- * server's replay buffer, whose acknowledgements such a client queues behind its own stuck data.)
- * The margin is wide on purpose: with the leak detector on paranoid, a server that kept reading
- * takes only about 4 MB a second, so 3 s tell its 12 MB and more from the stall at the read-ahead
- * plus what the loopback socket's buffers hold (about 4 MB).
+ * in frames and in bytes, then stops reading the socket (TCP backpressure), even from a client that
+ * ignores its own replay bound. The client here is a plain socket speaking {@code
+ * lifeline.resume.v1}: a HELLO, then 8 000-byte text frames as fast as the socket takes them, no
+ * acknowledgement awaited, while the server's application starts reading only after 3.5 s. (It only
+ * reads: an echo would fill the server's replay buffer, whose acknowledgements such a client queues
+ * behind its own stuck data.) The margin is wide on purpose: with the leak detector on paranoid, a
+ * server that kept reading takes only about 4 MB a second, so 3 s tell its 12 MB and more from the
+ * stall at the read-ahead plus what the loopback socket's buffers hold (about 4 MB).
  */
 class ResumeServerReadAheadTest {
   private static final int FRAMES = 6_000; // 48 MB
@@ -37,34 +37,56 @@ class ResumeServerReadAheadTest {
   private static final byte[] MAGIC = "LLR1".getBytes(StandardCharsets.US_ASCII);
 
   private final List<String> taken = new CopyOnWriteArrayList<>();
-  private final ServerSupervisor supervisor =
-      ServerSupervisor.builder()
-          .resume(Resume.defaults().withReplayBufferFrames(WINDOW).withAckEvery(16, 1 << 20))
-          .build();
-  private final DisposableServer server =
-      HttpServer.create()
-          .host("127.0.0.1")
-          .port(0)
-          .route(
-              r ->
-                  r.get(
-                      "/ws",
-                      supervisor.upgrade(
-                          c ->
-                              c.inbound()
-                                  .delaySubscription(APPLICATION_STARTS)
-                                  .ofType(Frame.Text.class)
-                                  .doOnNext(f -> taken.add(f.text().split(":", 2)[0]))
-                                  .then())))
-          .bindNow();
+  private DisposableServer server;
+
+  private void start(Resume resume) {
+    ServerSupervisor supervisor = ServerSupervisor.builder().resume(resume).build();
+    server =
+        HttpServer.create()
+            .host("127.0.0.1")
+            .port(0)
+            .route(
+                r ->
+                    r.get(
+                        "/ws",
+                        supervisor.upgrade(
+                            c ->
+                                c.inbound()
+                                    .delaySubscription(APPLICATION_STARTS)
+                                    .ofType(Frame.Text.class)
+                                    .doOnNext(f -> taken.add(f.text().split(":", 2)[0]))
+                                    .then())))
+            .bindNow();
+  }
 
   @AfterEach
   void stop() {
-    server.disposeNow(Duration.ofSeconds(10));
+    if (server != null) {
+      server.disposeNow(Duration.ofSeconds(10));
+    }
   }
 
   @Test
-  void aClientStreamingPastItsBoundIsHeldBackByTcpUntilTheApplicationReads() throws Exception {
+  void aClientStreamingPastItsFrameBoundIsHeldBackByTcpUntilTheApplicationReads() throws Exception {
+    start(Resume.defaults().withReplayBufferFrames(WINDOW).withAckEvery(16, 1 << 20));
+    streamPastTheBound();
+  }
+
+  /**
+   * The frame bound here would let the server read 5 120 frames (41 MB) ahead; the byte bound, 64
+   * KiB and a quarter more and one 64 KiB message (144 KiB, 18 frames), stops it first.
+   */
+  @Test
+  void aClientStreamingPastItsByteBoundIsHeldBackByTcpUntilTheApplicationReads() throws Exception {
+    start(
+        Resume.defaults()
+            .withReplayBufferFrames(4_096)
+            .withReplayBufferBytes(64 * 1024)
+            .withAckEvery(16, 1 << 20));
+    streamPastTheBound();
+  }
+
+  private void streamPastTheBound() throws Exception {
     AtomicInteger written = new AtomicInteger();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicReference<IOException> failed = new AtomicReference<>();
@@ -92,7 +114,7 @@ class ResumeServerReadAheadTest {
       writer.start();
 
       RealTime.sleep(APPLICATION_STARTS.minusMillis(500));
-      // the read-ahead (80 frames) and what the socket buffers hold (about 500 frames in all)
+      // the read-ahead (80 or 18 frames) and what the socket buffers hold (about 500 frames in all)
       assertThat(taken).isEmpty();
       assertThat(written.get())
           .as("frames written while the server's application read none")

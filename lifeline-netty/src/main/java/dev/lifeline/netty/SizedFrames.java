@@ -1,0 +1,72 @@
+package dev.lifeline.netty;
+
+import dev.lifeline.Frame;
+
+/**
+ * A first-in first-out queue of frames, each with its payload size as read from the wire, so that
+ * whoever takes a frame can count its bytes without measuring it again.
+ *
+ * <p><b>Confined</b> to its one owner (the event loop or a session's mailbox): plain fields, no
+ * synchronisation. It grows by doubling; the slots it leaves are cleared.
+ */
+final class SizedFrames {
+  private Frame[] frames = new Frame[16];
+  private int[] sizes = new int[16];
+  private int head;
+  private int count;
+
+  void add(Frame frame, int size) {
+    if (count == frames.length) {
+      grow();
+    }
+    int i = (head + count) & (frames.length - 1);
+    frames[i] = frame;
+    sizes[i] = size;
+    count++;
+  }
+
+  boolean isEmpty() {
+    return count == 0;
+  }
+
+  int size() {
+    return count;
+  }
+
+  /** The first frame; the queue must not be empty. */
+  Frame peek() {
+    return frames[head];
+  }
+
+  /** The first frame's size; the queue must not be empty. */
+  int peekSize() {
+    return sizes[head];
+  }
+
+  /** Drops the first frame; the queue must not be empty. */
+  void remove() {
+    frames[head] = null;
+    head = (head + 1) & (frames.length - 1);
+    count--;
+  }
+
+  void clear() {
+    while (count > 0) {
+      remove();
+    }
+    head = 0;
+  }
+
+  private void grow() {
+    int n = frames.length;
+    Frame[] f = new Frame[n * 2];
+    int[] s = new int[n * 2];
+    for (int k = 0; k < count; k++) {
+      f[k] = frames[(head + k) & (n - 1)];
+      s[k] = sizes[(head + k) & (n - 1)];
+    }
+    frames = f;
+    sizes = s;
+    head = 0;
+  }
+}
