@@ -367,7 +367,7 @@ public class LifelineProperties {
     private boolean enabled;
 
     /** Frames kept until the server acknowledges them. */
-    private int replayBufferFrames = 1024;
+    private int replayBufferFrames = 8192;
 
     /** Payload bytes kept until the server acknowledges them. */
     private long replayBufferBytes = 1048576;
