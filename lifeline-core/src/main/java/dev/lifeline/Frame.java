@@ -233,6 +233,16 @@ public sealed interface Frame
     }
 
     /**
+     * The payload's byte at {@code index}, without copying or allocating.
+     *
+     * @throws IndexOutOfBoundsException if {@code index} is negative or not below {@link #length()}
+     * @since 0.2.0
+     */
+    public final byte byteAt(int index) {
+      return data[java.util.Objects.checkIndex(index, data.length)];
+    }
+
+    /**
      * The number of bytes in the frame's payload.
      *
      * @since 0.1.0

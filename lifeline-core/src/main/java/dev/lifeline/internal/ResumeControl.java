@@ -93,26 +93,28 @@ final class ResumeControl {
    */
   private String received(Frame.Pong frame) {
     ResumeMessages.Message m;
+    long acknowledged;
     try {
-      m = ResumeMessages.decode(frame);
+      acknowledged = ResumeMessages.ackCount(frame); // the steady stream's message: no allocation
+      m = acknowledged < 0 ? ResumeMessages.decode(frame) : null;
     } catch (IllegalArgumentException e) {
       return "the server sent a malformed resume message: " + e.getMessage();
+    }
+    if (m == null) {
+      if (session.phase() != Resumption.Phase.READY || !session.acknowledged(acknowledged)) {
+        return "the server acknowledged "
+            + acknowledged
+            + " frames, but "
+            + session.out.acknowledged()
+            + " to "
+            + session.out.sent()
+            + " were possible";
+      }
+      return null;
     }
     switch (m.type()) {
       case ResumeMessages.WELCOME -> {
         return welcome(m);
-      }
-      case ResumeMessages.ACK -> {
-        if (session.phase() != Resumption.Phase.READY || !session.acknowledged(m.received())) {
-          return "the server acknowledged "
-              + m.received()
-              + " frames, but "
-              + session.out.acknowledged()
-              + " to "
-              + session.out.sent()
-              + " were possible";
-        }
-        return null;
       }
       case ResumeMessages.ACK_REQUEST -> {
         session.ackRequested();

@@ -28,6 +28,10 @@ public final class ResumeMessages {
   public static final byte RESUMED = 'R';
   public static final byte NEW = 'N';
   private static final byte[] MAGIC = {'L', 'L', 'R', '1'};
+
+  /** An ACK's payload: the magic, its type, a 64-bit count. */
+  private static final int ACK_LENGTH = 4 + 1 + 8;
+
   private static final Frame.Pong ACK_REQUEST_FRAME = Frame.pong(header(ACK_REQUEST, 0).array());
 
   private ResumeMessages() {}
@@ -40,13 +44,38 @@ public final class ResumeMessages {
     if (!(frame instanceof Frame.Pong pong) || pong.length() < MAGIC.length + 1) {
       return false;
     }
-    ByteBuffer b = pong.asByteBuffer();
     for (int i = 0; i < MAGIC.length; i++) {
-      if (b.get(i) != MAGIC[i]) {
+      if (pong.byteAt(i) != MAGIC[i]) {
         return false;
       }
     }
     return true;
+  }
+
+  /**
+   * The count an ACK carries, read without allocating (the one message of a steady stream), after
+   * {@link #isControl}; -1 if {@code pong} is another control message, for {@link #decode}.
+   *
+   * @throws IllegalArgumentException if it is an ACK but malformed, with what was wrong
+   */
+  public static long ackCount(Frame.Pong pong) {
+    if (pong.byteAt(MAGIC.length) != ACK) {
+      return -1;
+    }
+    if (pong.length() != ACK_LENGTH) {
+      throw new IllegalArgumentException(
+          "resume message of type A is "
+              + (pong.length() < ACK_LENGTH ? "truncated (" : "too long (")
+              + pong.length()
+              + " bytes, expected "
+              + ACK_LENGTH
+              + ")");
+    }
+    long count = 0;
+    for (int i = MAGIC.length + 1; i < ACK_LENGTH; i++) {
+      count = (count << 8) | (pong.byteAt(i) & 0xFF);
+    }
+    return checked(count);
   }
 
   /**
@@ -82,7 +111,7 @@ public final class ResumeMessages {
           b.get(session);
           yield new Message(type, status, checked(received), session);
         }
-        case ACK -> new Message(type, (byte) 0, checked(b.getLong()), null);
+        case ACK -> new Message(type, (byte) 0, ackCount(pong), null);
         case ACK_REQUEST -> new Message(type, (byte) 0, 0, null);
         default -> throw new IllegalArgumentException("unknown resume message type " + type);
       };
@@ -116,7 +145,14 @@ public final class ResumeMessages {
   }
 
   public static Frame.Pong ack(long received) {
-    return Frame.pong(header(ACK, 8).putLong(received).array());
+    byte[] payload = new byte[ACK_LENGTH];
+    System.arraycopy(MAGIC, 0, payload, 0, MAGIC.length);
+    payload[MAGIC.length] = ACK;
+    for (int i = ACK_LENGTH - 1; i > MAGIC.length; i--) {
+      payload[i] = (byte) received;
+      received >>>= 8;
+    }
+    return Frame.pong(payload);
   }
 
   public static Frame.Pong ackRequest() {

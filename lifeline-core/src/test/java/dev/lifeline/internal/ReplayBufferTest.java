@@ -133,4 +133,38 @@ class ReplayBufferTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> ResumeMessages.decode(unknown))
         .hasMessageContaining("unknown resume message type");
   }
+
+  @Test
+  void anAckIsReadWithoutDecodingItsCountIntactAndOtherMessagesAreLeftToDecode() {
+    for (long n : new long[] {0, 1, 255, 256, 1L << 40, Long.MAX_VALUE}) {
+      Frame.Pong ack = ResumeMessages.ack(n);
+      assertThat(ack.length()).isEqualTo(13);
+      assertThat(ResumeMessages.ackCount(ack)).isEqualTo(n);
+      assertThat(ResumeMessages.decode(ack).received()).isEqualTo(n);
+    }
+    assertThat(ResumeMessages.ackCount(ResumeMessages.ackRequest())).isEqualTo(-1);
+    assertThat(ResumeMessages.ackCount(ResumeMessages.hello(3, null))).isEqualTo(-1);
+
+    Frame.Pong tooLong =
+        Frame.pong(new byte[] {'L', 'L', 'R', '1', 'A', 0, 0, 0, 0, 0, 0, 0, 1, 0});
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ResumeMessages.ackCount(tooLong))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("resume message of type A is too long (14 bytes, expected 13)");
+    byte[] negative = ResumeMessages.ack(0).bytes();
+    negative[5] = (byte) 0x80;
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> ResumeMessages.ackCount(Frame.pong(negative)))
+        .hasMessageContaining("frame count out of range");
+  }
+
+  @Test
+  void aFramesBytesAreReadOneByOneWithinItsLength() {
+    Frame.Binary frame = Frame.binary(new byte[] {7, -1});
+    assertThat(frame.byteAt(0)).isEqualTo((byte) 7);
+    assertThat(frame.byteAt(1)).isEqualTo((byte) -1);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> frame.byteAt(2))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> frame.byteAt(-1))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+  }
 }

@@ -283,18 +283,20 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
 
   private void control(SessionAttachment a, Frame.Pong frame, int size) {
     ResumeMessages.Message m;
+    long acknowledged;
     try {
-      m = ResumeMessages.decode(frame);
+      acknowledged = ResumeMessages.ackCount(frame); // the steady stream's message: no allocation
+      m = acknowledged < 0 ? ResumeMessages.decode(frame) : null;
     } catch (IllegalArgumentException e) {
       violation(a, "malformed resume message: " + e.getMessage());
       return;
     }
-    if (m.type() == ResumeMessages.ACK) {
-      if (!state.acknowledged(m.received())) {
+    if (m == null) {
+      if (!state.acknowledged(acknowledged)) {
         violation(
             a,
             "the client acknowledged "
-                + m.received()
+                + acknowledged
                 + " frames, but "
                 + state.out.acknowledged()
                 + " to "

@@ -44,12 +44,13 @@ public final class ResumeThroughput {
     int warmup = EchoThroughput.intArg(args, "warmup", 4);
     int rounds = EchoThroughput.intArg(args, "rounds", 8);
     int ackFrames = EchoThroughput.intArg(args, "ackFrames", 200_000);
-    int ackEvery = EchoThroughput.intArg(args, "ackEvery", Resume.DEFAULT_ACK_EVERY_FRAMES);
-    int replayFrames =
-        EchoThroughput.intArg(args, "replayFrames", Resume.DEFAULT_REPLAY_BUFFER_FRAMES);
+    // the defaults read from the library at run time (a constant would be compiled in here)
+    Resume defaults = Resume.defaults();
+    int ackEvery = EchoThroughput.intArg(args, "ackEvery", defaults.ackEveryFrames());
+    int replayFrames = EchoThroughput.intArg(args, "replayFrames", defaults.replayBufferFrames());
     settings =
-        Resume.defaults()
-            .withAckEvery(ackEvery, Math.max(Resume.DEFAULT_ACK_EVERY_BYTES, ackEvery * 1024L))
+        defaults
+            .withAckEvery(ackEvery, Math.max(defaults.ackEveryBytes(), ackEvery * 1024L))
             .withReplayBufferFrames(replayFrames);
 
     DisposableServer plain = start(ServerSupervisor.builder().build());
