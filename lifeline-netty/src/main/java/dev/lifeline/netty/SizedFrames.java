@@ -7,11 +7,15 @@ import dev.lifeline.Frame;
  * whoever takes a frame can count its bytes without measuring it again.
  *
  * <p><b>Confined</b> to its one owner (the event loop or a session's mailbox): plain fields, no
- * synchronisation. It grows by doubling; the slots it leaves are cleared.
+ * synchronisation. It holds no slots until its first frame (an idle session keeps two of these),
+ * then 16, and grows by doubling; the slots it leaves are cleared.
  */
 final class SizedFrames {
-  private Frame[] frames = new Frame[16];
-  private int[] sizes = new int[16];
+  private static final Frame[] NO_FRAMES = {};
+  private static final int[] NO_SIZES = {};
+
+  private Frame[] frames = NO_FRAMES;
+  private int[] sizes = NO_SIZES;
   private int head;
   private int count;
 
@@ -59,8 +63,9 @@ final class SizedFrames {
 
   private void grow() {
     int n = frames.length;
-    Frame[] f = new Frame[n * 2];
-    int[] s = new int[n * 2];
+    int length = n == 0 ? 16 : n * 2;
+    Frame[] f = new Frame[length];
+    int[] s = new int[length];
     for (int k = 0; k < count; k++) {
       f[k] = frames[(head + k) & (n - 1)];
       s[k] = sizes[(head + k) & (n - 1)];
