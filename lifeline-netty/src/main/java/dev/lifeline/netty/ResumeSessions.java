@@ -48,13 +48,12 @@ final class ResumeSessions {
    * How far a connection of a session reads ahead of its application, in frames and in payload
    * bytes, and in what batches the places taken are given back to its event loop.
    *
-   * <p>A client that keeps to its replay bound ({@code replayBufferFrames}, {@code
-   * replayBufferBytes}, or a single larger frame alone) never has more unacknowledged, and the
-   * server acknowledges only what its application took; so with a client whose bounds are at most
-   * the server's, the read-ahead is never used up, even counting the places given back late (less
-   * than a batch), and its acknowledgements behind its data are always read
-   * (docs/resume-protocol.md, section 5, "Read-ahead"). A client that ignores its bound is stopped
-   * there (TCP backpressure).
+   * <p>A client that keeps to its replay bound ({@code replayBufferFrames}, and in bytes less than
+   * {@code replayBufferBytes} and one more frame) never has more unacknowledged, and the server
+   * acknowledges only what its application took; so with a client whose bounds are at most the
+   * server's, the read-ahead is never used up, even counting the places given back late (less than
+   * a batch), and its acknowledgements behind its data are always read (docs/resume-protocol.md,
+   * section 5, "Read-ahead"). A client that ignores its bound is stopped there (TCP backpressure).
    *
    * @param frames frames read and not yet taken at which reading pauses: the replay bound and a
    *     quarter more
@@ -67,9 +66,12 @@ final class ResumeSessions {
     static ReadAhead of(Resume resume, int maxMessageLength) {
       long frameBatch = Math.max(1, resume.replayBufferFrames() / 4);
       long byteBatch = Math.max(1, resume.replayBufferBytes() / 4);
+      long bytes = resume.replayBufferBytes();
+      long slack = byteBatch + maxMessageLength;
+      // saturating: withReplayBufferBytes(Long.MAX_VALUE) means no byte bound, not a negative one
       return new ReadAhead(
           resume.replayBufferFrames() + frameBatch,
-          resume.replayBufferBytes() + byteBatch + maxMessageLength,
+          bytes > Long.MAX_VALUE - slack ? Long.MAX_VALUE : bytes + slack,
           frameBatch,
           byteBatch);
     }

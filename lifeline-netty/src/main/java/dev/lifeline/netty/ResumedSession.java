@@ -80,7 +80,8 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
     this.mailbox = new Mailbox(this, "server session " + id);
     this.sessionId = sessionId;
     this.key = ResumeSessions.key(sessionId);
-    this.outbox = new Outbox(mailbox, resume.replayBufferFrames());
+    // sends waiting while the replay buffer is full or the session detached: a client's default
+    this.outbox = new Outbox(mailbox, dev.lifeline.Supervisor.DEFAULT_OUTBOUND_BUFFER_CAPACITY);
     this.state = new Resumption(resume);
     outbox.resume(state);
     this.remoteAddress = remoteAddress;
@@ -268,7 +269,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
   void frame(SessionAttachment a, Frame frame, int size) {
     if (a != current || ended) {
       // dropped (the client replays what was not acknowledged), and its read-ahead place given
-      // back: a connection this session let go must still read the client's close frame
+      // back (a connection the session let go discards its frames on its event loop from now on)
       a.read(1, size);
       return;
     }

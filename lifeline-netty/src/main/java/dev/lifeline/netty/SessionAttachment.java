@@ -13,18 +13,19 @@ import org.reactivestreams.Subscription;
  * they are read (the HELLO first, the rest held until the session took the connection), and is the
  * outbound stream written to it.
  *
- * <p>Two owners, one per side of the connection. <b>Reading</b> ({@code greeted}, {@code held},
- * {@code holding}, the read-ahead credit in frames and bytes, and the end noted while holding) is
- * confined to the connection's event loop, where every frame and the end arrive; each frame then
- * hops into the session's mailbox, inline when no one is inside. <b>Read credit given back</b>
- * ({@code freed}, {@code freedBytes}) is confined to the session's mailbox and reaches the event
- * loop a batch at a time. The writer's signals hop into the mailbox too. {@code session} is the one
- * volatile field: set once by the registry, then read by the event loop's and the writer's threads
- * to find that mailbox.
+ * <p>Two owners, one per side of the connection. <b>Reading</b> ({@code greeted}, {@code refused},
+ * {@code discarding}, {@code held}, {@code holding}, the read-ahead credit in frames and bytes, and
+ * the end noted while holding) is confined to the connection's event loop, where every frame and
+ * the end arrive; each frame then hops into the session's mailbox, inline when no one is inside.
+ * <b>Read credit given back</b> ({@code freed}, {@code freedBytes}) is confined to the session's
+ * mailbox and reaches the event loop a batch at a time. The writer's signals hop into the mailbox
+ * too. {@code session} is the one volatile field: set once by the registry, then read by the event
+ * loop's and the writer's threads to find that mailbox.
  *
- * <p>The read-ahead ({@link ResumeSessions.ReadAhead}) counts every frame read and not yet taken by
- * the application, from the HELLO on: when either bound is used up the socket is paused (TCP
- * backpressure to the client), and it reads again once credit comes back.
+ * <p>The read-ahead ({@link ResumeSessions.ReadAhead}) counts every frame read after the HELLO,
+ * resume messages included, until the session is done with it (the application took it, or the
+ * session applied or dropped it) and its place came back in a batch: when either bound is used up
+ * the socket is paused (TCP backpressure to the client), and it reads again once credit comes back.
  */
 final class SessionAttachment implements Publisher<Frame>, Subscription {
   final ServerSession physical;

@@ -74,7 +74,7 @@ class ResumeServerReadAheadTest {
 
   /**
    * The frame bound here would let the server read 5 120 frames (41 MB) ahead; the byte bound, 64
-   * KiB and a quarter more and one 64 KiB message (144 KiB, 18 frames), stops it first.
+   * KiB and a quarter more and one 64 KiB message (144 KiB: the 19th frame), stops it first.
    */
   @Test
   void aClientStreamingPastItsByteBoundIsHeldBackByTcpUntilTheApplicationReads() throws Exception {
