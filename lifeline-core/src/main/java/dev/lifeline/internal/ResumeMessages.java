@@ -109,15 +109,33 @@ public final class ResumeMessages {
           long received = b.getLong();
           byte[] session = new byte[SESSION_ID_LENGTH];
           b.get(session);
+          noMore(type, b);
           yield new Message(type, status, checked(received), session);
         }
         case ACK -> new Message(type, (byte) 0, ackCount(pong), null);
-        case ACK_REQUEST -> new Message(type, (byte) 0, 0, null);
+        case ACK_REQUEST -> {
+          noMore(type, b);
+          yield new Message(type, (byte) 0, 0, null);
+        }
         default -> throw new IllegalArgumentException("unknown resume message type " + type);
       };
     } catch (java.nio.BufferUnderflowException e) {
       throw new IllegalArgumentException(
           "resume message of type " + (char) type + " is truncated (" + pong.length() + " bytes)");
+    }
+  }
+
+  /** A message with bytes after its last field has a wrong length: a violation (section 4). */
+  private static void noMore(byte type, ByteBuffer b) {
+    if (b.hasRemaining()) {
+      throw new IllegalArgumentException(
+          "resume message of type "
+              + (char) type
+              + " is too long ("
+              + b.limit()
+              + " bytes, "
+              + b.remaining()
+              + " after its last field)");
     }
   }
 

@@ -150,6 +150,13 @@ class ReplayBufferTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> ResumeMessages.ackCount(tooLong))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("resume message of type A is too long (14 bytes, expected 13)");
+    Frame.Pong longRequest = Frame.pong(new byte[] {'L', 'L', 'R', '1', 'Q', 0});
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ResumeMessages.decode(longRequest))
+        .hasMessage("resume message of type Q is too long (6 bytes, 1 after its last field)");
+    byte[] welcome = ResumeMessages.welcome(ResumeMessages.NEW, 0, new byte[16]).bytes();
+    Frame.Pong longWelcome = Frame.pong(java.util.Arrays.copyOf(welcome, welcome.length + 2));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ResumeMessages.decode(longWelcome))
+        .hasMessageContaining("is too long");
     byte[] negative = ResumeMessages.ack(0).bytes();
     negative[5] = (byte) 0x80;
     org.assertj.core.api.Assertions.assertThatThrownBy(
