@@ -239,7 +239,7 @@ public sealed interface Frame
      * @since 0.2.0
      */
     public final byte byteAt(int index) {
-      return data[java.util.Objects.checkIndex(index, data.length)];
+      return data[Objects.checkIndex(index, data.length)];
     }
 
     /**

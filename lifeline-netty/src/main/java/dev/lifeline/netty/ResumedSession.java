@@ -3,6 +3,7 @@ package dev.lifeline.netty;
 import dev.lifeline.Frame;
 import dev.lifeline.ProtocolViolationException;
 import dev.lifeline.Resume;
+import dev.lifeline.Supervisor;
 import dev.lifeline.SupervisorClosedException;
 import dev.lifeline.internal.Mailbox;
 import dev.lifeline.internal.Outbox;
@@ -81,7 +82,7 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
     this.sessionId = sessionId;
     this.key = ResumeSessions.key(sessionId);
     // sends waiting while the replay buffer is full or the session detached: a client's default
-    this.outbox = new Outbox(mailbox, dev.lifeline.Supervisor.DEFAULT_OUTBOUND_BUFFER_CAPACITY);
+    this.outbox = new Outbox(mailbox, Supervisor.DEFAULT_OUTBOUND_BUFFER_CAPACITY);
     this.state = new Resumption(resume);
     outbox.resume(state);
     this.remoteAddress = remoteAddress;
@@ -197,9 +198,8 @@ final class ResumedSession extends Flux<Frame> implements ServerConnection, Long
 
   private void deliverPending() {
     while (demand > 0 && app != null && !pending.isEmpty()) {
-      Frame next = pending.peek();
       int size = pending.peekSize();
-      pending.remove();
+      Frame next = pending.poll();
       if (demand != Long.MAX_VALUE) {
         demand--;
       }

@@ -13,10 +13,10 @@ import org.reactivestreams.Subscription;
  * they are read (the HELLO first, the rest held until the session took the connection), and is the
  * outbound stream written to it.
  *
- * <p>Two owners, one per side of the connection. <b>Reading</b> ({@code greeted}, {@code refused},
- * {@code discarding}, {@code held}, {@code holding}, the read-ahead credit in frames and bytes, and
- * the end noted while holding) is confined to the connection's event loop, where every frame and
- * the end arrive; each frame then hops into the session's mailbox, inline when no one is inside.
+ * <p>Two owners, one per side of the connection. <b>Reading</b> ({@code greeted}, {@code
+ * discarding}, {@code held}, {@code holding}, the read-ahead credit in frames and bytes, and the
+ * end noted while holding) is confined to the connection's event loop, where every frame and the
+ * end arrive; each frame then hops into the session's mailbox, inline when no one is inside.
  * <b>Read credit given back</b> ({@code freed}, {@code freedBytes}) is confined to the session's
  * mailbox and reaches the event loop a batch at a time. The writer's signals hop into the mailbox
  * too. {@code session} is the one volatile field: set once by the registry, then read by the event
@@ -35,9 +35,11 @@ final class SessionAttachment implements Publisher<Frame>, Subscription {
 
   // the event loop
   private boolean greeted;
-  private boolean refused;
   private boolean holding = true;
+
+  /** No HELLO first, or the session is done with this connection: its frames are dropped. */
   private boolean discarding;
+
   private final SizedFrames held = new SizedFrames();
   private long credit;
   private long byteCredit;
@@ -67,12 +69,12 @@ final class SessionAttachment implements Publisher<Frame>, Subscription {
    * the wire.
    */
   void frame(Frame frame, int size) {
+    if (discarding) {
+      return;
+    }
     if (!holding) {
       take(size);
       toSession(frame, size);
-      return;
-    }
-    if (refused || discarding) {
       return;
     }
     if (greeted) {
@@ -91,7 +93,7 @@ final class SessionAttachment implements Publisher<Frame>, Subscription {
       }
     }
     if (hello == null || hello.type() != ResumeMessages.HELLO) {
-      refused = true;
+      discarding = true;
       physical
           .close(1002, "expected HELLO of " + Resume.PROTOCOL)
           .subscribe(null, e -> physical.dispose());
@@ -144,10 +146,8 @@ final class SessionAttachment implements Publisher<Frame>, Subscription {
     }
     holding = false;
     while (!held.isEmpty()) {
-      Frame next = held.peek();
       int size = held.peekSize();
-      held.remove();
-      toSession(next, size);
+      toSession(held.poll(), size);
     }
     if (endedWhileHolding) {
       forward(endedByClient);
@@ -165,7 +165,6 @@ final class SessionAttachment implements Publisher<Frame>, Subscription {
     physical.onLoop(
         () -> {
           discarding = true;
-          holding = true;
           held.clear();
           physical.resumeReading();
         });
@@ -191,13 +190,16 @@ final class SessionAttachment implements Publisher<Frame>, Subscription {
   private void grant(long more, long moreBytes) {
     credit += more;
     byteCredit += moreBytes;
-    if (credit > 0 && byteCredit >= 0 && !holding) {
+    if (credit > 0 && byteCredit >= 0) {
       physical.resumeReading();
     }
   }
 
   /** On the event loop, after the last frame (and the client's close frame if it sent one). */
   void ended(boolean closedByClient) {
+    if (discarding) {
+      return; // the session is done with this connection, or never had it
+    }
     if (holding) {
       endedWhileHolding = true;
       endedByClient = closedByClient;

@@ -37,26 +37,25 @@ final class SizedFrames {
     return count;
   }
 
-  /** The first frame; the queue must not be empty. */
-  Frame peek() {
-    return frames[head];
-  }
-
   /** The first frame's size; the queue must not be empty. */
   int peekSize() {
     return sizes[head];
   }
 
-  /** Drops the first frame; the queue must not be empty. */
-  void remove() {
+  /**
+   * Takes the first frame (its size is {@link #peekSize()} before); the queue must not be empty.
+   */
+  Frame poll() {
+    Frame first = frames[head];
     frames[head] = null;
     head = (head + 1) & (frames.length - 1);
     count--;
+    return first;
   }
 
   void clear() {
     while (count > 0) {
-      remove();
+      poll();
     }
     head = 0;
   }

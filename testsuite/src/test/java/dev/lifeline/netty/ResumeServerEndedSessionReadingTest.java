@@ -9,10 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import reactor.netty.DisposableServer;
-import reactor.netty.http.server.HttpServer;
 
 /**
  * Once a resume session has ended, its connection still reads everything the client had written, so
@@ -26,15 +23,6 @@ import reactor.netty.http.server.HttpServer;
 class ResumeServerEndedSessionReadingTest {
   private static final byte[] MAGIC = "LLR1".getBytes(StandardCharsets.US_ASCII);
 
-  private DisposableServer server;
-
-  @AfterEach
-  void stop() {
-    if (server != null) {
-      server.disposeNow(Duration.ofSeconds(10));
-    }
-  }
-
   @Test
   void anEndedSessionsConnectionReadsOnToTheClientsCloseReply() throws Exception {
     ServerSupervisor supervisor =
@@ -42,15 +30,12 @@ class ResumeServerEndedSessionReadingTest {
             .resume(Resume.defaults().withReplayBufferFrames(64))
             .closeTimeout(Duration.ofSeconds(30))
             .build();
-    server =
-        HttpServer.create()
-            .host("127.0.0.1")
-            .port(0)
-            .route(r -> r.get("/ws", supervisor.upgrade(c -> c.inbound().take(3).then())))
-            .bindNow();
     AtomicInteger written = new AtomicInteger();
     AtomicBoolean stop = new AtomicBoolean();
-    try (RawClient client = RawClient.connect(server.port(), "/ws", Resume.PROTOCOL)) {
+    try (TestServer server =
+            TestServer.start(
+                0, r -> r.get("/ws", supervisor.upgrade(c -> c.inbound().take(3).then())));
+        RawClient client = RawClient.connect(server.port(), "/ws", Resume.PROTOCOL)) {
       client.send(0xA, ByteBuffer.allocate(13).put(MAGIC).put((byte) 'H').putLong(0).array());
       byte[] payload = "x".repeat(8_000).getBytes(StandardCharsets.US_ASCII);
       Thread writer =

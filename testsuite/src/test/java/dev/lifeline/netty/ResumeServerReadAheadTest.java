@@ -16,8 +16,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import reactor.netty.DisposableServer;
-import reactor.netty.http.server.HttpServer;
 
 /**
  * A resumed session's server reads at most its read-ahead of frames its application has not taken,
@@ -37,32 +35,29 @@ class ResumeServerReadAheadTest {
   private static final byte[] MAGIC = "LLR1".getBytes(StandardCharsets.US_ASCII);
 
   private final List<String> taken = new CopyOnWriteArrayList<>();
-  private DisposableServer server;
+  private TestServer server;
 
   private void start(Resume resume) {
     ServerSupervisor supervisor = ServerSupervisor.builder().resume(resume).build();
     server =
-        HttpServer.create()
-            .host("127.0.0.1")
-            .port(0)
-            .route(
-                r ->
-                    r.get(
-                        "/ws",
-                        supervisor.upgrade(
-                            c ->
-                                c.inbound()
-                                    .delaySubscription(APPLICATION_STARTS)
-                                    .ofType(Frame.Text.class)
-                                    .doOnNext(f -> taken.add(f.text().split(":", 2)[0]))
-                                    .then())))
-            .bindNow();
+        TestServer.start(
+            0,
+            routes ->
+                routes.get(
+                    "/ws",
+                    supervisor.upgrade(
+                        c ->
+                            c.inbound()
+                                .delaySubscription(APPLICATION_STARTS)
+                                .ofType(Frame.Text.class)
+                                .doOnNext(f -> taken.add(f.text().split(":", 2)[0]))
+                                .then())));
   }
 
   @AfterEach
   void stop() {
     if (server != null) {
-      server.disposeNow(Duration.ofSeconds(10));
+      server.close();
     }
   }
 

@@ -19,16 +19,14 @@ class SizedFramesTest {
         queue.add(Frame.text("f" + next), next * 3);
       }
       for (int i = 0; i < 6; i++, expected++) {
-        assertThat(queue.peek()).isEqualTo(Frame.text("f" + expected));
         assertThat(queue.peekSize()).isEqualTo(expected * 3);
-        queue.remove();
+        assertThat(queue.poll()).isEqualTo(Frame.text("f" + expected));
       }
     }
     assertThat(queue.size()).isEqualTo(next - expected).isEqualTo(48);
     while (!queue.isEmpty()) {
-      assertThat(queue.peek()).isEqualTo(Frame.text("f" + expected));
       assertThat(queue.peekSize()).isEqualTo(expected * 3);
-      queue.remove();
+      assertThat(queue.poll()).isEqualTo(Frame.text("f" + expected));
       expected++;
     }
     assertThat(expected).isEqualTo(next);
@@ -40,12 +38,12 @@ class SizedFramesTest {
     for (int i = 0; i < 20; i++) {
       queue.add(Frame.binary(new byte[i]), i);
     }
-    queue.remove();
+    queue.poll();
     queue.clear();
     assertThat(queue.isEmpty()).isTrue();
     assertThat(queue.size()).isZero();
     queue.add(Frame.text("again"), 5);
-    assertThat(queue.peek()).isEqualTo(Frame.text("again"));
     assertThat(queue.peekSize()).isEqualTo(5);
+    assertThat(queue.poll()).isEqualTo(Frame.text("again"));
   }
 }
